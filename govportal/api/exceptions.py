@@ -1,0 +1,67 @@
+"""One error format for the whole API: `{"code": <stable>, "detail": <human>}`.
+
+Validation errors add `errors` (field -> messages). Unexpected exceptions are
+logged and answered with code `server_error`, never with a stack trace.
+"""
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+from govportal.api.errors import ApplicationError
+
+logger = logging.getLogger(__name__)
+
+CODES = {
+    exceptions.ValidationError: "invalid",
+    exceptions.ParseError: "parse_error",
+    exceptions.AuthenticationFailed: "authentication_failed",
+    exceptions.NotAuthenticated: "not_authenticated",
+    exceptions.PermissionDenied: "permission_denied",
+    exceptions.NotFound: "not_found",
+    exceptions.MethodNotAllowed: "method_not_allowed",
+    exceptions.NotAcceptable: "not_acceptable",
+    exceptions.UnsupportedMediaType: "unsupported_media_type",
+    exceptions.Throttled: "throttled",
+}
+
+
+def _code_for(exc: exceptions.APIException) -> str:
+    for cls in type(exc).__mro__:
+        if cls in CODES:
+            return CODES[cls]
+    return exc.default_code or "error"
+
+
+def portal_exception_handler(exc, context):
+    if isinstance(exc, ApplicationError):
+        return Response({"code": exc.code, "detail": exc.detail, **exc.extra}, status=exc.status_code)
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = exception_handler(exc, context)
+    if response is None:
+        logger.exception("Unhandled API error", exc_info=exc)
+        return Response(
+            {"code": "server_error", "detail": _("Something went wrong on our side. Please try again later.")},
+            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
+
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = {"code": "invalid", "detail": _("Some fields are not valid."), "errors": response.data}
+    else:
+        detail = response.data.get("detail", str(exc)) if isinstance(response.data, dict) else str(exc)
+        response.data = {"code": _code_for(exc), "detail": str(detail)}
+    return response

@@ -1,0 +1,14 @@
+"""/api/v1/: every app adds its resources here."""
+
+from django.urls import path
+
+from govportal.tiers.api import UnitDetailApi, UnitListApi
+from identity.api import MeApi
+
+app_name = "api"
+
+urlpatterns = [
+    path("me/", MeApi.as_view(), name="me"),
+    path("units/", UnitListApi.as_view(), name="unit-list"),
+    path("units/<str:code>/", UnitDetailApi.as_view(), name="unit-detail"),
+]

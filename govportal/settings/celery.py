@@ -1,0 +1,71 @@
+"""Celery: queues, reliability and the beat schedule, in one place.
+
+Without REDIS_URL the broker is kombu's filesystem transport under var/: no
+server is needed, yet a real worker and beat run as separate processes.
+"""
+
+from datetime import timedelta
+from pathlib import Path
+
+import environ
+from kombu import Exchange, Queue
+
+_env = environ.Env()
+_var = Path(_env("GOVPORTAL_VAR_DIR", default=str(Path(__file__).resolve().parent.parent.parent / "var")))
+_redis = _env("REDIS_URL", default="")
+
+BROKER_DATA_DIR = Path(_env("BROKER_DATA_DIR", default=str(_var / "broker")))
+
+if _redis:
+    CELERY_BROKER_URL = _redis
+    CELERY_RESULT_BACKEND = _redis
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+else:
+    for _sub in ("queue", "processed", "results", "control"):
+        (BROKER_DATA_DIR / _sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_URL = "filesystem://"
+    # Producer and consumer share one folder: that is the queue.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(BROKER_DATA_DIR / "queue"),
+        "data_folder_out": str(BROKER_DATA_DIR / "queue"),
+        "processed_folder": str(BROKER_DATA_DIR / "processed"),
+        "control_folder": str(BROKER_DATA_DIR / "control"),
+        "store_processed": False,
+    }
+    CELERY_RESULT_BACKEND = f"file://{BROKER_DATA_DIR / 'results'}"
+
+CELERY_TIMEZONE = "Asia/Ho_Chi_Minh"
+CELERY_ENABLE_UTC = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_RESULT_EXPIRES = timedelta(days=1)
+
+# One queue per concern, so a flood of notifications never delays routing.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES = [
+    Queue(name, Exchange(name), routing_key=name) for name in ("routing", "notifications", "payments", "default")
+]
+CELERY_TASK_ROUTES = {
+    "*.route_*": {"queue": "routing"},
+    "*.sweep_*": {"queue": "routing"},
+    "*.notify_*": {"queue": "notifications"},
+    "payments.*": {"queue": "payments"},
+}
+
+# A task is acknowledged only after it ran: a worker that dies mid-task leaves
+# the message to be redelivered, which is why every task is idempotent.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = _env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=120)
+CELERY_TASK_TIME_LIMIT = _env.int("CELERY_TASK_TIME_LIMIT", default=180)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_SEND_TASK_EVENTS = True
+CELERY_TASK_SEND_SENT_EVENT = True
+
+CELERY_BEAT_SCHEDULE_FILENAME = str(_var / "celerybeat-schedule")
+# The beat schedule lives here and nowhere else.
+CELERY_BEAT_SCHEDULE = {
+    "heartbeat": {"task": "govportal.tasks.heartbeat", "schedule": timedelta(seconds=60)},
+}

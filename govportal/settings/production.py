@@ -1,0 +1,57 @@
+"""Production settings: no insecure default survives here.
+
+The portal refuses to start without SECRET_KEY and ALLOWED_HOSTS, with DEBUG on,
+or with demo parts (seed data, simulators, mock e-ID) enabled.
+"""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from govportal.settings.base import *  # noqa: F401,F403
+from govportal.settings.base import env
+
+SECRET_KEY = env("SECRET_KEY", default="")
+if len(SECRET_KEY) < 50:
+    raise ImproperlyConfigured("SECRET_KEY must be set (at least 50 random characters) in production.")
+
+DEBUG = env.bool("DEBUG", default=False)
+if DEBUG:
+    raise ImproperlyConfigured("DEBUG must be off in production.")
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
+if not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS must name the portal's host names in production.")
+
+DEMO_ENABLED = env.bool("DEMO_ENABLED", default=False)
+if DEMO_ENABLED and not env.bool("ALLOW_DEMO_IN_PRODUCTION", default=False):
+    raise ImproperlyConfigured(
+        "DEMO_ENABLED turns on demo data and simulators; it is refused in production "
+        "unless ALLOW_DEMO_IN_PRODUCTION is also set (for a staging host)."
+    )
+
+# TLS ends at the reverse proxy, which sets X-Forwarded-Proto.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_SECURE = True
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SECURE = True
+LANGUAGE_COOKIE_SECURE = True
+X_FRAME_OPTIONS = "DENY"
+
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="noreply@localhost")
+
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}

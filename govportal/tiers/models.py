@@ -1,0 +1,118 @@
+"""The two tiers of Ho Chi Minh City: the city, its departments and 168 units.
+
+A Unit is anything that receives or handles a case: the city itself, a city
+department, or a commune-level unit (phường, xã, đặc khu). A Posting puts a
+staff member in a unit with a role. CalendarOverride holds the government's
+yearly day swaps that the `holidays` package does not know.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from govportal.tiers import calendar as cal
+from govportal.tiers.unit_data import fold
+
+
+class Tier(models.TextChoices):
+    CITY = "city", _("City")
+    COMMUNE = "commune", _("Commune level")
+
+
+class UnitKind(models.TextChoices):
+    CITY = "city", _("City")
+    DEPARTMENT = "department", _("City department")
+    WARD = "ward", _("Ward")
+    COMMUNE = "commune", _("Commune")
+    SPECIAL_ZONE = "special_zone", _("Special zone")
+
+
+class Unit(models.Model):
+    code = models.CharField(
+        _("code"),
+        max_length=40,
+        unique=True,
+        help_text=_("Official national unit code (e.g. 26743); departments use a short slug."),
+    )
+    name = models.CharField(_("name (Vietnamese)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=UnitKind.choices)
+    tier = models.CharField(_("tier"), max_length=10, choices=Tier.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    # Lower-case name without diacritics: "ben thanh" finds "Phường Bến Thành"
+    # on SQLite and PostgreSQL alike, with a plain index.
+    search_name = models.CharField(max_length=200, editable=False, db_index=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    source = models.CharField(_("source"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["tier", "code"]
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        indexes = [models.Index(fields=["tier", "kind"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        # Derived data, not business logic: the folded name must follow the name.
+        self.search_name = f"{fold(self.name)} {fold(self.name_en)}".strip()
+        super().save(*args, **kwargs)
+
+
+class Role(models.TextChoices):
+    OFFICER = "officer", _("Officer")
+    HEAD = "head", _("Head of unit")
+    CITY_ADMIN = "city_admin", _("City administrator")
+
+
+class Posting(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="postings"
+    )
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="postings")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+    away_from = models.DateField(_("away from"), null=True, blank=True)
+    away_until = models.DateField(_("away until"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("posting")
+        verbose_name_plural = _("postings")
+        constraints = [models.UniqueConstraint(fields=["user", "unit", "role"], name="uniq_posting_user_unit_role")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.unit}"
+
+
+class CalendarOverride(models.Model):
+    """One change to the normal working week, from the government's yearly notice."""
+
+    day = models.DateField(_("day"))
+    kind = models.CharField(
+        _("kind"),
+        max_length=10,
+        choices=[(cal.OFF, _("Day off")), (cal.WORKING, _("Working day (make-up)"))],
+    )
+    part = models.CharField(
+        _("part of day"),
+        max_length=10,
+        default=cal.ALL_DAY,
+        choices=[(cal.ALL_DAY, _("Whole day")), (cal.MORNING, _("Morning")), (cal.AFTERNOON, _("Afternoon"))],
+    )
+    reason = models.CharField(_("reason"), max_length=300)
+
+    class Meta:
+        ordering = ["day"]
+        verbose_name = _("calendar override")
+        verbose_name_plural = _("calendar overrides")
+        constraints = [models.UniqueConstraint(fields=["day", "part"], name="uniq_override_day_part")]
+
+    def __str__(self) -> str:
+        return f"{self.day:%d/%m/%Y} {self.get_kind_display()} ({self.get_part_display()})"
+
+    def as_override(self) -> cal.Override:
+        return cal.Override(day=self.day, kind=self.kind, part=self.part)

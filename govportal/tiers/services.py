@@ -1,0 +1,99 @@
+"""Writes for the tiers app: loading the official unit list."""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from govportal.tiers.models import Posting, Tier, Unit, UnitKind
+from govportal.tiers.selectors import CITY_CODE
+from govportal.tiers.unit_data import load_city_departments, load_hcmc_units
+
+COMMUNE_KINDS = {"ward": UnitKind.WARD, "commune": UnitKind.COMMUNE, "special_zone": UnitKind.SPECIAL_ZONE}
+
+
+@dataclass
+class LoadResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def _upsert(*, code: str, defaults: dict, result: LoadResult) -> Unit:
+    unit = Unit.objects.filter(code=code).first()
+    if unit is None:
+        unit = Unit(code=code, **defaults)
+        unit.full_clean()
+        unit.save()
+        result.created += 1
+        return unit
+    changed = {k: v for k, v in defaults.items() if getattr(unit, k) != v}
+    if changed:
+        for key, value in changed.items():
+            setattr(unit, key, value)
+        unit.full_clean()
+        unit.save()
+        result.updated += 1
+    else:
+        result.unchanged += 1
+    return unit
+
+
+@transaction.atomic
+def units_load() -> LoadResult:
+    """Create or update the city, its departments and the 168 units from the shipped data.
+
+    Idempotent: a second run changes nothing. Units are matched by code, so
+    admin edits to other fields (e.g. is_active) survive a reload.
+    """
+    result = LoadResult()
+    data = load_hcmc_units()
+    province = data["province"]
+    city = _upsert(
+        code=CITY_CODE,
+        defaults={
+            "name": province["name"],
+            "name_en": province["name_en"],
+            "kind": UnitKind.CITY,
+            "tier": Tier.CITY,
+            "parent": None,
+            "source": "Official list of administrative units",
+        },
+        result=result,
+    )
+    source = str(data.get("source", ""))[:300]
+    for row in data["units"]:
+        _upsert(
+            code=row["code"],
+            defaults={
+                "name": row["name"],
+                "name_en": row["name_en"],
+                "kind": COMMUNE_KINDS[row["kind"]],
+                "tier": Tier.COMMUNE,
+                "parent": city,
+                "source": source,
+            },
+            result=result,
+        )
+    for row in load_city_departments():
+        _upsert(
+            code=row["code"],
+            defaults={
+                "name": row["name_vi"],
+                "name_en": row["name_en"],
+                "kind": UnitKind.DEPARTMENT,
+                "tier": Tier.CITY,
+                "parent": city,
+                "source": f"Researched reference data (confidence: {row.get('confidence', 'unknown')})",
+            },
+            result=result,
+        )
+    return result
+
+
+def posting_ensure(*, user, unit: Unit, role: str) -> Posting:
+    """Put `user` in `unit` with `role` (idempotent: an existing posting is reactivated)."""
+    posting, created = Posting.objects.get_or_create(user=user, unit=unit, role=role)
+    if not created and not posting.is_active:
+        posting.is_active = True
+        posting.save(update_fields=["is_active"])
+    return posting

@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from govportal import health, views
+from govportal.tiers import views as tier_views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("units/", tier_views.unit_search, name="unit-search"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("govportal.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+]
+
+handler400 = "govportal.views.bad_request"
+handler403 = "govportal.views.permission_denied"
+handler404 = "govportal.views.page_not_found"
+handler500 = "govportal.views.server_error"

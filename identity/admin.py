@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from identity.models import User
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ["username", "full_name", "personal_id", "eid_level", "residence_unit", "is_staff"]
+    search_fields = ["username", "full_name", "personal_id", "email"]
+    list_filter = ["is_staff", "is_superuser", "is_active", "eid_level"]
+    autocomplete_fields = ["residence_unit"]
+    fieldsets = DjangoUserAdmin.fieldsets + (
+        (_("Citizen"), {"fields": ("personal_id", "full_name", "birth_date", "phone", "eid_level", "residence_unit")}),
+    )

@@ -1,0 +1,46 @@
+"""The demo dataset: citizens and staff that `make run` creates for trying the portal.
+
+Demo only: `seed_demo` refuses to run unless DEMO_ENABLED is on (never in
+production settings). Passwords are printed in the README on purpose.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+DEMO_STAFF_PASSWORD = "Demo-govportal-2026"
+
+
+@dataclass(frozen=True)
+class DemoCitizen:
+    username: str
+    personal_id: str
+    full_name: str
+    birth_date: date
+    residence_unit_code: str
+    eid_level: int
+
+
+@dataclass(frozen=True)
+class DemoStaff:
+    username: str
+    full_name: str
+    unit_code: str
+    role: str
+    is_superuser: bool = False
+
+
+DEMO_CITIZENS = [
+    DemoCitizen("079085001234", "079085001234", "Nguyễn Văn An", date(1985, 3, 12), "26743", 2),
+    DemoCitizen("079190004567", "079190004567", "Trần Thị Bình", date(1990, 7, 4), "26740", 2),
+    DemoCitizen("079201112233", "079201112233", "Lê Minh Châu", date(2001, 11, 23), "26743", 1),
+]
+
+DEMO_STAFF = [
+    DemoStaff("officer.benthanh", "Phạm Thu Hà", "26743", "officer"),
+    DemoStaff("head.benthanh", "Võ Quốc Huy", "26743", "head"),
+    DemoStaff("officer.saigon", "Đặng Mỹ Linh", "26740", "officer"),
+    DemoStaff("head.saigon", "Bùi Thanh Sơn", "26740", "head"),
+    DemoStaff("officer.tuphap", "Hoàng Gia Khánh", "so-tu-phap", "officer"),
+    DemoStaff("admin.city", "Ngô Thị Mai", "79", "city_admin"),
+    DemoStaff("operator", "System operator", "79", "city_admin", is_superuser=True),
+]

@@ -1,0 +1,56 @@
+"""The portal's user: citizens (from the e-ID), officers, heads and admins.
+
+Custom from the first migration, as Django advises: the personal ID number is
+the citizen's identity across logins and the key into the citizen registry.
+"""
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from identity.personal_id import parse_personal_id, validate_personal_id
+
+
+class EidLevel(models.IntegerChoices):
+    BASIC = 1, _("Level 1 (basic)")
+    FULL = 2, _("Level 2 (verified in person)")
+
+
+class User(AbstractUser):
+    personal_id = models.CharField(
+        _("personal ID number"),
+        max_length=12,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[validate_personal_id],
+        help_text=_("12 digits: province code, sex/century digit, birth year, 6 digits."),
+    )
+    full_name = models.CharField(_("full name"), max_length=200, blank=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    eid_level = models.PositiveSmallIntegerField(_("e-ID level"), choices=EidLevel.choices, null=True, blank=True)
+    residence_unit = models.ForeignKey(
+        "tiers.Unit",
+        verbose_name=_("residence unit"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="residents",
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    def clean(self) -> None:
+        super().clean()
+        if self.personal_id:
+            try:
+                parse_personal_id(self.personal_id, birth_date=self.birth_date)
+            except ValidationError as error:
+                raise ValidationError({"personal_id": error}) from error
