@@ -1,9 +1,8 @@
 """Working-day calendar for the legal time limits of administrative procedures.
 
 Why this exists: Vietnamese administrative procedures promise results within a
-number of *working* days (sometimes working hours), and the one-stop-shop rules
-(Decree 61/2018/ND-CP) count a case received late in the day from the next
-working day.  A deadline shown to a citizen, or used to flag an overdue case,
+number of *working* days (sometimes working hours), and one-stop-shop practice
+counts a case received late in the day (after 15:00) from the next working day.  A deadline shown to a citizen, or used to flag an overdue case,
 must therefore skip weekends, public holidays and the days the government swaps
 each year, and must handle half days.
 
