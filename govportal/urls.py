@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from govportal import health, views
@@ -11,11 +13,19 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Staff log in through allauth (password + TOTP), never through the admin's own form.
+    path("admin/login/", RedirectView.as_view(url="/accounts/login/?next=/admin/", query_string=False)),
     path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("", include("identity.urls")),
     path("api/v1/", include("govportal.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]
+
+if settings.MOCK_EID_ENABLED:
+    # The mock VNeID (a real OIDC provider for demos and tests); off in production.
+    urlpatterns.append(path("mock-eid/", include("identity.mock_eid.urls")))
 
 handler400 = "govportal.views.bad_request"
 handler403 = "govportal.views.permission_denied"

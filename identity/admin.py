@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from identity.models import User
+from govportal.admin_mixins import AuditTrailAdmin
+from identity.models import AccountEvent, User
 
 
 @admin.register(User)
@@ -14,3 +15,15 @@ class UserAdmin(DjangoUserAdmin):
     fieldsets = DjangoUserAdmin.fieldsets + (
         (_("Citizen"), {"fields": ("personal_id", "full_name", "birth_date", "phone", "eid_level", "residence_unit")}),
     )
+
+
+@admin.register(AccountEvent)
+class AccountEventAdmin(AuditTrailAdmin):
+    """Read-only: the audit trail is never edited."""
+
+    list_display = ["at", "user", "action", "ip_address"]
+    list_filter = ["action"]
+    search_fields = ["user__username", "user__full_name"]
+
+
+import identity.registry.admin  # noqa: E402,F401  (registry admin lives with the registry)

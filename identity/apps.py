@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class IdentityConfig(AppConfig):
     name = "identity"
     verbose_name = _("Identity and access")
+
+    def ready(self):
+        from identity import signals  # noqa: F401  (audit receivers)

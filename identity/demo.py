@@ -10,6 +10,14 @@ from datetime import date
 DEMO_STAFF_PASSWORD = "Demo-govportal-2026"
 
 
+def demo_totp_secret(username: str) -> str:
+    """A fixed TOTP secret per demo staff member, so the README can print it (demo only)."""
+    import base64
+    import hashlib
+
+    return base64.b32encode(hashlib.sha1(f"govportal-demo-totp:{username}".encode()).digest()).decode()
+
+
 @dataclass(frozen=True)
 class DemoCitizen:
     username: str

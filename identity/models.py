@@ -31,6 +31,8 @@ class User(AbstractUser):
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     eid_level = models.PositiveSmallIntegerField(_("e-ID level"), choices=EidLevel.choices, null=True, blank=True)
+    notify_by_email = models.BooleanField(_("notify me by email"), default=True)
+    notify_by_sms = models.BooleanField(_("notify me by text message"), default=False)
     residence_unit = models.ForeignKey(
         "tiers.Unit",
         verbose_name=_("residence unit"),
@@ -54,3 +56,34 @@ class User(AbstractUser):
                 parse_personal_id(self.personal_id, birth_date=self.birth_date)
             except ValidationError as error:
                 raise ValidationError({"personal_id": error}) from error
+
+
+class AccountEvent(models.Model):
+    """Append-only audit of account changes: logins, logouts, contact changes, second factors."""
+
+    class Action(models.TextChoices):
+        EID_LOGIN = "eid_login", _("logged in with e-ID")
+        EID_SIGNUP = "eid_signup", _("account created from e-ID")
+        STAFF_LOGIN = "staff_login", _("logged in with password and second factor")
+        LOGIN_FAILED = "login_failed", _("failed login")
+        LOGOUT = "logout", _("logged out")
+        CONTACT_UPDATED = "contact_updated", _("contact details changed")
+        TOTP_ACTIVATED = "totp_activated", _("authenticator app activated")
+        TOTP_DEACTIVATED = "totp_deactivated", _("authenticator app removed")
+
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="account_events")
+    action = models.CharField(_("action"), max_length=30, choices=Action.choices)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("account event")
+        verbose_name_plural = _("account events")
+
+    def __str__(self) -> str:
+        return f"{self.at:%d/%m/%Y %H:%M} {self.get_action_display()}"
+
+
+from identity.registry.models import RegistryAccessLog, RegistryPerson  # noqa: E402,F401  (registry models live in their own module)

@@ -15,18 +15,21 @@ def api_token_issue(*, user: User, rotate: bool = False) -> str:
 
 def demo_dataset_seed() -> dict[str, int]:
     """Create the demo citizens and staff (idempotent: matched by username)."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP
     from django.conf import settings
     from django.db import transaction
 
     from govportal.tiers.models import Unit
     from govportal.tiers.services import posting_ensure
-    from identity.demo import DEMO_CITIZENS, DEMO_STAFF, DEMO_STAFF_PASSWORD
+    from identity.demo import DEMO_CITIZENS, DEMO_STAFF, DEMO_STAFF_PASSWORD, demo_totp_secret
 
     if not settings.DEMO_ENABLED:
         raise RuntimeError("The demo dataset is refused when DEMO_ENABLED is off (production).")
 
     counts = {"created": 0, "existing": 0}
-    units = {u.code: u for u in Unit.objects.filter(code__in={c.residence_unit_code for c in DEMO_CITIZENS} | {s.unit_code for s in DEMO_STAFF})}
+    codes = {c.residence_unit_code for c in DEMO_CITIZENS} | {s.unit_code for s in DEMO_STAFF}
+    units = {u.code: u for u in Unit.objects.filter(code__in=codes)}
     with transaction.atomic():
         for citizen in DEMO_CITIZENS:
             user, created = User.objects.get_or_create(
@@ -57,6 +60,73 @@ def demo_dataset_seed() -> dict[str, int]:
             if created:
                 user.set_password(DEMO_STAFF_PASSWORD)
                 user.save()
+            if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+                TOTP.activate(user, demo_totp_secret(staff.username))
             posting_ensure(user=user, unit=units[staff.unit_code], role=staff.role)
             counts["created" if created else "existing"] += 1
     return counts
+
+
+def citizen_fill_from_eid(*, user: User, identity) -> User:
+    """Fill a new, unsaved citizen from a verified e-ID identity (no password: e-ID only).
+
+    allauth saves the user afterwards; uniqueness of the ID number is the
+    database's job, and pre_social_login has already attached a known number
+    to its existing account.
+    """
+    user.username = identity.personal_id
+    user.personal_id = identity.personal_id
+    user.full_name = identity.full_name
+    user.birth_date = identity.birth_date
+    user.eid_level = identity.eid_level
+    user.set_unusable_password()
+    user.full_clean(exclude=["password"], validate_unique=False)
+    return user
+
+
+def citizen_update_from_eid(*, user: User, identity) -> User:
+    """Later logins refresh what the e-ID asserts: name, birth date and level."""
+    changed = []
+    for field in ("full_name", "birth_date", "eid_level"):
+        value = getattr(identity, field)
+        if value is not None and getattr(user, field) != value:
+            setattr(user, field, value)
+            changed.append(field)
+    if changed:
+        user.save(update_fields=changed)
+    return user
+
+
+def citizen_residence_fill(*, user: User) -> None:
+    """On the first e-ID login, take the permanent residence from the registry (an audited read)."""
+    from govportal.tiers.models import Unit
+    from identity.registry.services import registry_lookup
+
+    if user.residence_unit_id or not user.personal_id:
+        return
+    record = registry_lookup(personal_id=user.personal_id, actor=user, purpose="e-ID first login")
+    if record is None:
+        return
+    unit = Unit.objects.filter(code=record.permanent_residence_unit_code).first()
+    if unit is not None:
+        user.residence_unit = unit
+        user.save(update_fields=["residence_unit"])
+
+
+def contact_preferences_update(*, user: User, data: dict) -> User:
+    """Phone, email and notification choices: the only profile data a citizen edits."""
+    fields = ["phone", "email", "notify_by_email", "notify_by_sms"]
+    for field in fields:
+        setattr(user, field, data[field])
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=fields)
+    account_event_record(user=user, action="contact_updated", fields=fields)
+    return user
+
+
+def account_event_record(*, user, action: str, request=None, **detail) -> None:
+    """Append one row to the account audit trail."""
+    from identity.models import AccountEvent
+
+    ip = request.META.get("REMOTE_ADDR") if request is not None else None
+    AccountEvent.objects.create(user=user, action=action, detail=detail, ip_address=ip)

@@ -82,10 +82,29 @@ def celery_worker_process():
     name = f"test-{uuid.uuid4().hex[:8]}@%h"
     log = open(root / "var" / "test-worker.log", "w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "--app", "govportal", "worker", "--pool", "solo", "--hostname", name,
-         "--queues", "routing,notifications,payments,default", "--loglevel", "INFO", "--without-heartbeat",
-         "--without-mingle", "--without-gossip"],
-        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "--app",
+            "govportal",
+            "worker",
+            "--pool",
+            "solo",
+            "--hostname",
+            name,
+            "--queues",
+            "routing,notifications,payments,default",
+            "--loglevel",
+            "INFO",
+            "--without-heartbeat",
+            "--without-mingle",
+            "--without-gossip",
+        ],
+        cwd=root,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         deadline = time.monotonic() + 60

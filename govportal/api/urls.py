@@ -3,12 +3,13 @@
 from django.urls import path
 
 from govportal.tiers.api import UnitDetailApi, UnitListApi
-from identity.api import MeApi
+from identity.api import MeApi, MeNoSlashApi
 
 app_name = "api"
 
 urlpatterns = [
     path("me/", MeApi.as_view(), name="me"),
+    path("me", MeNoSlashApi.as_view()),
     path("units/", UnitListApi.as_view(), name="unit-list"),
     path("units/<str:code>/", UnitDetailApi.as_view(), name="unit-detail"),
 ]

@@ -25,6 +25,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # Demo data, simulators and mock providers: on locally, refused in production.
 DEMO_ENABLED = env.bool("DEMO_ENABLED", default=True)
+PORT = env.int("PORT", default=8000)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -41,13 +42,20 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.mfa",
     "govportal.tiers",
     "identity",
     "procedures",
     "feedback",
     "payments",
     "govportal.dashboard",
+    "identity.eid",
 ]
+if env.bool("MOCK_EID_ENABLED", default=DEMO_ENABLED):
+    INSTALLED_APPS.append("identity.mock_eid")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -58,6 +66,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "identity.middleware.StaffSecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -161,7 +171,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
-LOGIN_URL = "/admin/login/"
+from govportal.settings.identity import *  # noqa: E402,F401,F403
 
 LOGGING = {
     "version": 1,

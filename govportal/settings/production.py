@@ -28,6 +28,18 @@ if DEMO_ENABLED and not env.bool("ALLOW_DEMO_IN_PRODUCTION", default=False):
         "unless ALLOW_DEMO_IN_PRODUCTION is also set (for a staging host)."
     )
 
+MOCK_EID_ENABLED = env.bool("MOCK_EID_ENABLED", default=False)
+if MOCK_EID_ENABLED and not env.bool("ALLOW_MOCK_EID_IN_PRODUCTION", default=False):
+    raise ImproperlyConfigured(
+        "The mock e-ID provider lets anyone log in as any citizen; it is refused in production "
+        "unless ALLOW_MOCK_EID_IN_PRODUCTION is also set (for a staging host)."
+    )
+if not MOCK_EID_ENABLED:
+    INSTALLED_APPS = [app for app in INSTALLED_APPS if app != "identity.mock_eid"]  # noqa: F405
+EID_CLIENT_SECRET = env("EID_CLIENT_SECRET", default="")
+if not EID_CLIENT_SECRET or not EID_ISSUER.startswith("https://"):  # noqa: F405
+    raise ImproperlyConfigured("Set EID_ISSUER (https), EID_CLIENT_ID and EID_CLIENT_SECRET for the e-ID provider.")
+
 # TLS ends at the reverse proxy, which sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

@@ -24,3 +24,4 @@ WHITENOISE_AUTOREFRESH = True
 # Each test process keeps its own cache: rate limits and heartbeats never leak
 # between tests (tests that need the shared cache override this).
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+MOCK_EID_KEY_FILE = _var / "mock-eid-signing-key.pem"

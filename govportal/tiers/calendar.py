@@ -95,13 +95,10 @@ class Override:
         if self.kind not in (OFF, WORKING):
             raise ValueError(f"Override.kind must be {OFF!r} or {WORKING!r}, got {self.kind!r}")
         if self.part not in (ALL_DAY, MORNING, AFTERNOON):
-            raise ValueError(
-                f"Override.part must be {ALL_DAY!r}, {MORNING!r} or {AFTERNOON!r}, "
-                f"got {self.part!r}"
-            )
+            raise ValueError(f"Override.part must be {ALL_DAY!r}, {MORNING!r} or {AFTERNOON!r}, got {self.part!r}")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _vietnam_year(year: int) -> tuple[frozenset[date], frozenset[date]]:
     """Public holidays of one year, and the worked days their swaps imply.
 
@@ -214,9 +211,7 @@ class WorkCalendar:
                 raise TypeError(f"overrides must be Override values, got {override!r}")
             by_day.setdefault(override.day, []).append(override)
         # All-day rows first so that a half-day row can refine them; sort is stable.
-        self._overrides = {
-            day: sorted(rows, key=lambda row: row.part != ALL_DAY) for day, rows in by_day.items()
-        }
+        self._overrides = {day: sorted(rows, key=lambda row: row.part != ALL_DAY) for day, rows in by_day.items()}
 
     # -- days --------------------------------------------------------------
 
@@ -285,9 +280,7 @@ class WorkCalendar:
             else:
                 idle_days += 1
                 if idle_days > _MAX_IDLE_DAYS:
-                    raise ValueError(
-                        f"no working session within {_MAX_IDLE_DAYS} days after {start.isoformat()}"
-                    )
+                    raise ValueError(f"no working session within {_MAX_IDLE_DAYS} days after {start.isoformat()}")
             for session_start, session_end in sessions:
                 if session_end <= start:
                     continue

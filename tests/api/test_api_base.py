@@ -80,4 +80,5 @@ def test_me_lists_postings_as_roles(client, demo_users):
 
     client.force_login(User.objects.get(username="head.benthanh"))
     body = client.get("/api/v1/me/").json()
-    assert body["roles"] == [{"role": "head", "unit": "26743"}]
+    assert body["roles"] == ["head"]
+    assert body["postings"] == [{"role": "head", "unit": "26743", "unit_name": "Phường Bến Thành"}]

@@ -201,9 +201,7 @@ def test_extra_day_off_does_not_count():
 
 def test_makeup_days_of_the_swaps_in_the_holidays_package_are_working_by_default(cal):
     # The package lists only the day off of each swap; the worked Saturday is implied.
-    assert {date(2024, 5, 4), date(2025, 4, 26), date(2026, 8, 22)} <= vietnam_makeup_working_days(
-        range(2024, 2027)
-    )
+    assert {date(2024, 5, 4), date(2025, 4, 26), date(2026, 8, 22)} <= vietnam_makeup_working_days(range(2024, 2027))
     assert cal.is_working_day(date(2026, 8, 22))  # Saturday, worked
     assert not cal.is_working_day(date(2026, 8, 31))  # Monday, given off in exchange
     # With an explicit holiday list the caller owns the swaps.
@@ -249,9 +247,7 @@ def test_half_day_makeup_saturday_counts_only_the_morning():
 
 
 def test_half_day_override_refines_an_all_day_override_whatever_the_order():
-    calendar = WorkCalendar(
-        holidays=set(), overrides=[Override(WED, WORKING, MORNING), Override(WED, OFF)]
-    )
+    calendar = WorkCalendar(holidays=set(), overrides=[Override(WED, WORKING, MORNING), Override(WED, OFF)])
     assert [(s.time(), e.time()) for s, e in calendar.sessions_on(WED)] == [(time(7, 30), time(11, 30))]
 
 
@@ -343,12 +339,18 @@ def test_working_hours_between_skips_public_holidays(cal):
 
 
 def test_working_hours_between_ignores_lunch_and_nights(plain):
-    assert plain.working_hours_between(
-        datetime.combine(TUE, time(11, 0), tzinfo=TZ), datetime.combine(TUE, time(13, 30), tzinfo=TZ)
-    ) == 1.0
-    assert plain.working_hours_between(
-        datetime.combine(TUE, time(18, 0), tzinfo=TZ), datetime.combine(WED, time(7, 0), tzinfo=TZ)
-    ) == 0.0
+    assert (
+        plain.working_hours_between(
+            datetime.combine(TUE, time(11, 0), tzinfo=TZ), datetime.combine(TUE, time(13, 30), tzinfo=TZ)
+        )
+        == 1.0
+    )
+    assert (
+        plain.working_hours_between(
+            datetime.combine(TUE, time(18, 0), tzinfo=TZ), datetime.combine(WED, time(7, 0), tzinfo=TZ)
+        )
+        == 0.0
+    )
 
 
 ROUND_TRIP_STARTS = [

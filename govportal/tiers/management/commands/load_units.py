@@ -8,6 +8,4 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         result = units_load()
-        self.stdout.write(
-            f"Units: {result.created} created, {result.updated} updated, {result.unchanged} unchanged."
-        )
+        self.stdout.write(f"Units: {result.created} created, {result.updated} updated, {result.unchanged} unchanged.")

@@ -1,0 +1,71 @@
+"""allauth adapters: where the portal's rules meet allauth's flows.
+
+- Nobody signs up with a password: citizens arrive through the e-ID, staff are
+  created by operators.
+- Citizens cannot log in with a password, even if one was set by mistake.
+- An e-ID login finds the citizen by personal ID number, so there is never a
+  second account for the same number, and refreshes name and e-ID level.
+"""
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+from identity.access import is_staff_member
+from identity.eid.claims import identity_from_claims
+from identity.models import User
+from identity.services import (
+    account_event_record,
+    citizen_fill_from_eid,
+    citizen_residence_fill,
+    citizen_update_from_eid,
+)
+
+
+class PortalAccountAdapter(DefaultAccountAdapter):
+    def is_open_for_signup(self, request):
+        return False
+
+    def pre_login(self, request, user, **kwargs):
+        via_eid = "sociallogin" in (kwargs.get("signal_kwargs") or {})
+        if not via_eid and not is_staff_member(user):
+            from allauth.account.internal.stagekit import clear_login
+
+            clear_login(request)
+            messages.error(request, _("Citizens log in with VNeID, not with a password."))
+            return redirect("login")
+        return super().pre_login(request, user, **kwargs)
+
+
+class PortalSocialAccountAdapter(DefaultSocialAccountAdapter):
+    def is_open_for_signup(self, request, sociallogin):
+        return True
+
+    def pre_social_login(self, request, sociallogin):
+        identity = identity_from_claims(sociallogin.account.extra_data["id_token"])
+        if sociallogin.is_existing:
+            citizen_update_from_eid(user=sociallogin.user, identity=identity)
+            return
+        existing = User.objects.filter(personal_id=identity.personal_id).first()
+        if existing is not None:
+            # Known number (e.g. a staff member who is also a citizen, or an
+            # account made before e-ID): attach the e-ID to it, never a second one.
+            citizen_update_from_eid(user=existing, identity=identity)
+            sociallogin.connect(request, existing)
+
+    def populate_user(self, request, sociallogin, data):
+        identity = identity_from_claims(sociallogin.account.extra_data["id_token"])
+        return citizen_fill_from_eid(user=sociallogin.user, identity=identity)
+
+    def save_user(self, request, sociallogin, form=None):
+        user = super().save_user(request, sociallogin, form)
+        account_event_record(user=user, action="eid_signup", request=request)
+        citizen_residence_fill(user=user)
+        return user
+
+
+def user_display(user) -> str:
+    """How allauth names a user in its messages: the full name, not the ID number."""
+    return user.full_name or user.username
