@@ -1,6 +1,6 @@
 """/api/v1/: every app adds its resources here."""
 
-from django.urls import path
+from django.urls import include, path
 
 from govportal.tiers.api import UnitDetailApi, UnitListApi
 from identity.api import MeApi, MeNoSlashApi
@@ -12,4 +12,5 @@ urlpatterns = [
     path("me", MeNoSlashApi.as_view()),
     path("units/", UnitListApi.as_view(), name="unit-list"),
     path("units/<str:code>/", UnitDetailApi.as_view(), name="unit-detail"),
+    path("", include("procedures.api.urls")),
 ]

@@ -25,3 +25,7 @@ WHITENOISE_AUTOREFRESH = True
 # between tests (tests that need the shared cache override this).
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 MOCK_EID_KEY_FILE = _var / "mock-eid-signing-key.pem"
+# Tasks dispatched by services run in-process in tests; tests of the real worker
+# send their tasks with `send_task`, which always crosses the broker.
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True

@@ -1,0 +1,162 @@
+"""Reads of procedures and dossiers, shared by pages and the API, with visibility built in."""
+
+from datetime import timedelta
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from govportal.tiers.unit_data import fold
+from identity import access
+from procedures.models import Dossier, DossierEvent, Procedure
+from procedures.workflow import FINAL, DossierStatus
+
+DUE_SOON = timedelta(days=2)
+
+
+def procedure_list(*, search: str = "", field: str = "", tier: str = "") -> QuerySet[Procedure]:
+    procedures = Procedure.objects.filter(is_active=True).select_related("handling_department")
+    if field:
+        procedures = procedures.filter(field=field)
+    if tier:
+        procedures = procedures.filter(tier=tier)
+    for word in fold(search).split():
+        procedures = procedures.filter(search_text__contains=word)
+    return procedures.prefetch_related("fee_lines").order_by("tier", "field", "name_vi")
+
+
+def procedure_get(*, code: str) -> Procedure:
+    try:
+        return (
+            Procedure.objects.select_related("handling_department")
+            .prefetch_related("fee_lines", "documents")
+            .get(code=code, is_active=True)
+        )
+    except Procedure.DoesNotExist as error:
+        raise Http404 from error
+
+
+def _with_relations(dossiers: QuerySet[Dossier]) -> QuerySet[Dossier]:
+    return dossiers.select_related("procedure", "receiving_unit", "handling_unit", "assigned_to", "applicant")
+
+
+def _acting_in(unit_ids) -> Q:
+    return Q(handling_unit_id__in=unit_ids) | Q(handling_unit__isnull=True, receiving_unit_id__in=unit_ids)
+
+
+def dossier_queue(
+    *,
+    user,
+    status: str = "",
+    procedure_code: str = "",
+    due_soon: bool = False,
+    overdue: bool = False,
+    assigned_to_me: bool = False,
+    include_closed: bool = False,
+) -> QuerySet[Dossier]:
+    """The officer's queue: dossiers their units act on, soonest due first."""
+    unit_ids = access.units_where(user, "officer", "head")
+    dossiers = Dossier.objects.filter(_acting_in(unit_ids)).exclude(status=DossierStatus.DRAFT)
+    if status:
+        dossiers = dossiers.filter(status=status)
+    elif not include_closed:
+        dossiers = dossiers.exclude(status__in=FINAL)
+    if procedure_code:
+        dossiers = dossiers.filter(procedure__code=procedure_code)
+    now = timezone.now()
+    if due_soon:
+        dossiers = dossiers.filter(due_at__gte=now, due_at__lte=now + DUE_SOON)
+    if overdue:
+        dossiers = dossiers.filter(Q(is_overdue=True) | Q(due_at__lt=now)).exclude(status__in=FINAL)
+    if assigned_to_me:
+        dossiers = dossiers.filter(assigned_to=user)
+    return _with_relations(dossiers).order_by("due_at", "submitted_at", "id")
+
+
+def dossiers_of_applicant(*, user) -> QuerySet[Dossier]:
+    return _with_relations(Dossier.objects.filter(applicant=user)).order_by("-created_at")
+
+
+def visible_dossiers(*, user) -> QuerySet[Dossier]:
+    """Everything the user may see: their own, their units' (receiving or handling), or all for the city."""
+    if not getattr(user, "is_authenticated", False):
+        return Dossier.objects.none()
+    if access.is_city_admin(user):
+        return _with_relations(Dossier.objects.exclude(status=DossierStatus.DRAFT))
+    unit_ids = access.units_where(user, "officer", "head")
+    staff_visible = (Q(receiving_unit_id__in=unit_ids) | Q(handling_unit_id__in=unit_ids)) & ~Q(
+        status=DossierStatus.DRAFT
+    )
+    return _with_relations(Dossier.objects.filter(Q(applicant=user) | staff_visible))
+
+
+def dossier_get_for(*, user, code: str) -> Dossier:
+    """One dossier by code, or 404 when it does not exist or the user may not see it."""
+    dossier = visible_dossiers(user=user).filter(code=code).first()
+    if dossier is None:
+        raise Http404
+    return dossier
+
+
+def dossier_draft_get(*, user, uuid) -> Dossier:
+    dossier = (
+        _with_relations(Dossier.objects.filter(uuid=uuid, applicant=user, status=DossierStatus.DRAFT))
+        .prefetch_related("documents")
+        .first()
+    )
+    if dossier is None:
+        raise Http404
+    return dossier
+
+
+def dossier_events(*, dossier: Dossier) -> QuerySet[DossierEvent]:
+    return dossier.events.select_related("actor", "unit").order_by("at", "id")
+
+
+def dossier_track(*, code: str) -> Dossier:
+    """Public tracking: status, unit and due date only (callers show nothing else)."""
+    dossier = (
+        Dossier.objects.exclude(status=DossierStatus.DRAFT)
+        .select_related("procedure", "handling_unit", "receiving_unit")
+        .only(
+            "code",
+            "status",
+            "due_at",
+            "procedure__name_vi",
+            "procedure__name_en",
+            "handling_unit__name",
+            "receiving_unit__name",
+        )
+        .filter(code=code.strip().upper())
+        .first()
+    )
+    if dossier is None:
+        raise Http404
+    return dossier
+
+
+def can_act(user, dossier: Dossier) -> bool:
+    return access.can(user, "case.act", dossier)
+
+
+EVENT_LABELS = {
+    "create_draft": "Draft created",
+    "transfer": "Transferred",
+}
+
+
+def timeline(*, dossier: Dossier) -> list[DossierEvent]:
+    """Events with a human label (and the new date of an apology), oldest first."""
+    from datetime import datetime
+
+    from django.utils.translation import gettext
+
+    from procedures import workflow
+
+    events = list(dossier_events(dossier=dossier))
+    for event in events:
+        rule = workflow.ACTIONS.get(event.action)
+        event.label = str(rule.label) if rule else gettext(EVENT_LABELS.get(event.action, event.action))
+        new_due = event.data.get("new_due_at") if event.action == "apologise" else None
+        event.new_due_at = datetime.fromisoformat(new_due) if new_due else None
+    return events

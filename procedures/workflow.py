@@ -1,0 +1,202 @@
+"""The dossier lifecycle as data: one table, applied by `services.dossier_transition`.
+
+Statuses keep the codes that one-stop systems exchange with the national
+public service portal (1-10); `draft` is the portal's own and has no code.
+Each rule says who may act (the applicant, the staff of the acting unit, the
+system), what the action needs (a note, a unit, a result file) and what it does
+to the legal clock. A new transition is one entry here plus one test.
+"""
+
+from dataclasses import dataclass
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class DossierStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    RECEIVED = "received", _("Received")
+    NOT_RECEIVED = "not_received", _("Not received")
+    PROCESSING = "processing", _("Being processed")
+    SUPPLEMENT_REQUESTED = "supplement_requested", _("Supplement requested")
+    PAYMENT_REQUIRED = "payment_required", _("Waiting for payment")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    STOPPED = "stopped", _("Stopped")
+    DECIDED = "decided", _("Decided")
+    RESULT_RETURNED = "result_returned", _("Result returned")
+
+    @classmethod
+    def national_code(cls, status: str) -> int | None:
+        return NATIONAL_CODES.get(status)
+
+
+NATIONAL_CODES = {
+    DossierStatus.SUBMITTED: 1,
+    DossierStatus.RECEIVED: 2,
+    DossierStatus.NOT_RECEIVED: 3,
+    DossierStatus.PROCESSING: 4,
+    DossierStatus.SUPPLEMENT_REQUESTED: 5,
+    DossierStatus.PAYMENT_REQUIRED: 6,
+    DossierStatus.WITHDRAWN: 7,
+    DossierStatus.STOPPED: 8,
+    DossierStatus.DECIDED: 9,
+    DossierStatus.RESULT_RETURNED: 10,
+}
+
+FINAL = frozenset(
+    {DossierStatus.NOT_RECEIVED, DossierStatus.WITHDRAWN, DossierStatus.STOPPED, DossierStatus.RESULT_RETURNED}
+)
+# Statuses in which the legal clock runs (it starts at receipt, pauses for a supplement).
+CLOCK_RUNNING = frozenset(
+    {DossierStatus.RECEIVED, DossierStatus.PROCESSING, DossierStatus.PAYMENT_REQUIRED, DossierStatus.DECIDED}
+)
+OPEN = frozenset(s for s in DossierStatus.values if s not in FINAL and s != DossierStatus.DRAFT)
+
+# Who may act.
+APPLICANT = "applicant"
+STAFF = "staff"  # an officer or head posted to the acting unit
+HEAD = "head"  # the head of the acting unit only
+SYSTEM = "system"  # the portal itself (routing, payments, clocks)
+
+# Clock effects.
+START = "start"
+PAUSE = "pause"
+RESUME = "resume"
+STOP = "stop"
+
+# A target that means "back to where the dossier was before the supplement request".
+PREVIOUS = "previous"
+
+S = DossierStatus
+
+
+@dataclass(frozen=True)
+class Rule:
+    action: str
+    sources: frozenset
+    target: str | None  # None: the status does not change (an event only)
+    actors: frozenset
+    label: str
+    needs_note: bool = False
+    needs_unit: bool = False
+    needs_result: bool = False
+    clock: str | None = None
+
+
+RULES = [
+    Rule("submit", frozenset({S.DRAFT}), S.SUBMITTED, frozenset({APPLICANT}), _("Submit")),
+    # Receipt starts the legal clock and gives the citizen the appointment slip.
+    Rule("receive", frozenset({S.SUBMITTED}), S.RECEIVED, frozenset({STAFF}), _("Receive"), clock=START),
+    # Refusing to receive needs a written reason (the citizen must be told why).
+    Rule(
+        "refuse_receipt",
+        frozenset({S.SUBMITTED}),
+        S.NOT_RECEIVED,
+        frozenset({STAFF}),
+        _("Refuse to receive"),
+        needs_note=True,
+    ),
+    Rule("start_processing", frozenset({S.RECEIVED}), S.PROCESSING, frozenset({STAFF}), _("Start processing")),
+    # A supplement request says what is missing and pauses the clock until the citizen answers.
+    Rule(
+        "request_supplement",
+        frozenset({S.SUBMITTED, S.RECEIVED, S.PROCESSING}),
+        S.SUPPLEMENT_REQUESTED,
+        frozenset({STAFF}),
+        _("Request a supplement"),
+        needs_note=True,
+        clock=PAUSE,
+    ),
+    Rule(
+        "supplement",
+        frozenset({S.SUPPLEMENT_REQUESTED}),
+        PREVIOUS,
+        frozenset({APPLICANT}),
+        _("Send the supplement"),
+        clock=RESUME,
+    ),
+    # Fees that must be paid before the decision (payments announce the outcome).
+    Rule(
+        "require_payment",
+        frozenset({S.RECEIVED, S.PROCESSING}),
+        S.PAYMENT_REQUIRED,
+        frozenset({STAFF}),
+        _("Ask for payment"),
+    ),
+    Rule(
+        "payment_received",
+        frozenset({S.PAYMENT_REQUIRED}),
+        S.PROCESSING,
+        frozenset({SYSTEM, STAFF}),
+        _("Payment received"),
+    ),
+    Rule(
+        "decide",
+        frozenset({S.PROCESSING}),
+        S.DECIDED,
+        frozenset({STAFF}),
+        _("Decide and attach the result"),
+        needs_result=True,
+    ),
+    # Stopping after processing (refusal on the merits) needs the legal reason.
+    Rule(
+        "stop",
+        frozenset({S.PROCESSING, S.PAYMENT_REQUIRED}),
+        S.STOPPED,
+        frozenset({STAFF}),
+        _("Refuse (stop processing)"),
+        needs_note=True,
+        clock=STOP,
+    ),
+    Rule(
+        "return_result",
+        frozenset({S.DECIDED}),
+        S.RESULT_RETURNED,
+        frozenset({STAFF}),
+        _("Return the result"),
+        clock=STOP,
+    ),
+    Rule(
+        "withdraw",
+        frozenset({S.DRAFT, S.SUBMITTED, S.RECEIVED, S.PROCESSING, S.SUPPLEMENT_REQUESTED, S.PAYMENT_REQUIRED}),
+        S.WITHDRAWN,
+        frozenset({APPLICANT}),
+        _("Withdraw"),
+        clock=STOP,
+    ),
+    # Transfer to the competent unit: the reason is shown to the citizen; hops are limited.
+    Rule(
+        "transfer",
+        frozenset({S.SUBMITTED, S.RECEIVED, S.PROCESSING}),
+        None,
+        frozenset({STAFF, SYSTEM}),
+        _("Transfer to another unit"),
+        needs_note=True,
+        needs_unit=True,
+    ),
+    # Before a dossier is late the unit apologises in writing with a new date (the citizen sees it).
+    Rule(
+        "apologise",
+        frozenset({S.RECEIVED, S.PROCESSING, S.PAYMENT_REQUIRED, S.DECIDED}),
+        None,
+        frozenset({STAFF}),
+        _("Apologise and set a new date"),
+        needs_note=True,
+    ),
+    Rule("claim", frozenset(OPEN), None, frozenset({STAFF}), _("Take this dossier")),
+    Rule("assign", frozenset(OPEN), None, frozenset({HEAD}), _("Assign to an officer")),
+]
+
+TABLE: dict[tuple[str, str], Rule] = {(source, rule.action): rule for rule in RULES for source in rule.sources}
+ACTIONS: dict[str, Rule] = {rule.action: rule for rule in RULES}
+
+MAX_TRANSFERS = 3
+
+
+def rule_for(status: str, action: str) -> Rule | None:
+    return TABLE.get((status, action))
+
+
+def actions_from(status: str) -> list[Rule]:
+    return [rule for rule in RULES if status in rule.sources]
