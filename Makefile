@@ -23,6 +23,7 @@ install: $(VENV)/.installed
 setup: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_units
+	$(BIN)/python manage.py load_catalogue --keep-existing
 	$(BIN)/python manage.py seed_registry
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0

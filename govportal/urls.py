@@ -18,6 +18,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("identity.urls")),
+    path("", include("identity.urls_notifications")),
     path("", include("procedures.urls_catalogue")),
     path("", include("procedures.urls_citizen")),
     path("", include("procedures.urls_workbench")),

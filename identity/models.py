@@ -86,4 +86,37 @@ class AccountEvent(models.Model):
         return f"{self.at:%d/%m/%Y %H:%M} {self.get_action_display()}"
 
 
+class Notification(models.Model):
+    """A message to one user, shown in the portal and (if they agreed) sent by email.
+
+    `source` names what caused it (e.g. "dossier-event:123"): the unique
+    constraint makes a task that runs twice (acks_late, retries) notify once.
+    `email_sent_at` is set only when the email went out, so a retry after a
+    mail-server failure sends the missing email without a second in-app row.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    subject = models.CharField(_("subject"), max_length=300)
+    body = models.TextField(_("message"))
+    link = models.CharField(_("link"), max_length=500, blank=True)
+    source = models.CharField(_("source"), max_length=100, blank=True, help_text=_("What caused it, for idempotency."))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    email_sent_at = models.DateTimeField(_("email sent at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "source"], condition=~models.Q(source=""), name="uniq_notification_source"
+            )
+        ]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread_idx")]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
 from identity.registry.models import RegistryAccessLog, RegistryPerson  # noqa: E402,F401  (registry models live in their own module)

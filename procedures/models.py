@@ -253,7 +253,9 @@ class DossierEvent(models.Model):
     """Append-only timeline and audit: never updated, never deleted."""
 
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     action = models.CharField(_("action"), max_length=40)
     from_status = models.CharField(_("from"), max_length=30, blank=True)
     to_status = models.CharField(_("to"), max_length=30, blank=True)
@@ -284,8 +286,6 @@ class CodeSequence(models.Model):
 
     key = models.CharField(max_length=60, unique=True)
     last = models.PositiveIntegerField(default=0)
-
-
 
     def __str__(self) -> str:
         return f"{self.key}: {self.last}"

@@ -1,5 +1,156 @@
-"""Placeholder replaced by the notifications work (see identity notifications)."""
+"""What the citizen is told about their dossier, in the portal and by email.
+
+Run by `procedures.tasks.notify_dossier_event` after a transition in
+`services.NOTIFY_ACTIONS` committed. Each message is built from the event
+alone (its note, unit and data), never from the dossier's current state, so a
+late or repeated run says what happened at that step. The source key
+"dossier-event:<id>" makes a second run send nothing.
+
+Texts are English msgids rendered in Vietnamese and English (`bilingual`);
+dates are dd/mm/yyyy hh:mm in the city's time zone in both languages.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext_noop as N_
+
+from identity.notifications import SUBJECT_SEPARATOR, bilingual, notification_send
+from procedures.models import DossierEvent
+
+logger = logging.getLogger(__name__)
+
+# The citizen's pages (procedures.urls_citizen): the dossier and its receipt/appointment slip.
+DOSSIER_PAGE = "my-dossier"
+SLIP_PAGE = "dossier-slip"
+
+
+@dataclass(frozen=True)
+class Message:
+    subject: str
+    body: tuple[str, ...]  # one msgid per line
+    link: str = DOSSIER_PAGE  # URL name, with the dossier code
+
+
+MESSAGES = {
+    # Receipt starts the legal clock: the citizen gets the due date and the appointment slip.
+    "receive": Message(
+        N_("Dossier %(code)s has been received"),
+        (
+            N_("%(unit)s received your dossier %(code)s (%(procedure)s) on %(at)s."),
+            N_("The result is due on %(due)s."),
+            N_("Print or show your receipt and appointment slip from the link below."),
+        ),
+        SLIP_PAGE,
+    ),
+    "refuse_receipt": Message(
+        N_("Dossier %(code)s was not received"),
+        (N_("%(unit)s did not receive your dossier %(code)s (%(procedure)s)."), N_("Reason: %(note)s")),
+    ),
+    "request_supplement": Message(
+        N_("Dossier %(code)s: please send a supplement"),
+        (
+            N_("%(unit)s asks you to supplement your dossier %(code)s (%(procedure)s):"),
+            "%(note)s",
+            N_("The processing time is paused until you send the supplement."),
+        ),
+    ),
+    "decide": Message(
+        N_("Dossier %(code)s: a decision has been made"),
+        (
+            N_("A decision has been made on your dossier %(code)s (%(procedure)s) on %(at)s."),
+            N_("%(unit)s will return the result to you; you can also see it in the portal."),
+        ),
+    ),
+    "stop": Message(
+        N_("Dossier %(code)s: processing stopped"),
+        (N_("%(unit)s stopped processing your dossier %(code)s (%(procedure)s)."), N_("Reason: %(note)s")),
+    ),
+    "return_result": Message(
+        N_("Dossier %(code)s: the result has been returned"),
+        (N_("The result of your dossier %(code)s (%(procedure)s) was returned to you on %(at)s."),),
+    ),
+    # The written apology before the deadline: reason and new date (the law requires both).
+    "apologise": Message(
+        N_("Dossier %(code)s will be late: new date %(new_due)s"),
+        (
+            N_("%(unit)s apologises: your dossier %(code)s (%(procedure)s) cannot be completed by %(old_due)s."),
+            N_("Reason: %(note)s"),
+            N_("New date for the result: %(new_due)s."),
+        ),
+    ),
+    # A transfer does not restart the clock: the citizen does not pay for a wrong first unit.
+    "transfer": Message(
+        N_("Dossier %(code)s was transferred to another unit"),
+        (
+            N_("Your dossier %(code)s (%(procedure)s) was transferred to %(unit)s."),
+            N_("Reason: %(note)s"),
+            N_("The processing time continues; it does not start again."),
+        ),
+    ),
+}
+
+
+def _when(value) -> str:
+    if not value:
+        return "—"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return timezone.localtime(value).strftime("%d/%m/%Y %H:%M")
+
+
+def _context(event: DossierEvent) -> dict:
+    """Placeholders in the active language (names of procedures and units exist in both)."""
+    english = (get_language() or "vi").startswith("en")
+    dossier, procedure, unit = event.dossier, event.dossier.procedure, event.unit
+    unit_name = ((unit.name_en if english else "") or unit.name) if unit else "—"
+    return {
+        "code": dossier.code,
+        "procedure": (procedure.name_en if english else "") or procedure.name_vi,
+        "unit": unit_name,
+        "note": event.note,
+        "at": _when(event.at),
+        "due": _when(event.data.get("due_at")),
+        "old_due": _when(event.data.get("old_due_at")),
+        "new_due": _when(event.data.get("new_due_at")),
+    }
+
+
+def _render(message: Message, event: DossierEvent) -> tuple[str, str]:
+    def subject() -> str:
+        return gettext(message.subject) % _context(event)
+
+    def body() -> str:
+        context = _context(event)
+        return "\n".join((gettext(line) if line != "%(note)s" else line) % context for line in message.body)
+
+    return bilingual(subject, separator=SUBJECT_SEPARATOR), bilingual(body)
 
 
 def dossier_event_notify(*, event_id: int) -> int:
-    return 0
+    """Tell the applicant about one event; returns 1 if something was delivered now, else 0."""
+    event = (
+        DossierEvent.objects.select_related("dossier__procedure", "dossier__applicant", "unit")
+        .filter(pk=event_id)
+        .first()
+    )
+    if event is None:
+        logger.warning("Dossier event %s not found: nothing to notify", event_id)
+        return 0
+    message = MESSAGES.get(event.action)
+    if message is None:
+        return 0
+    dossier = event.dossier
+    subject, body = _render(message, event)
+    notification = notification_send(
+        user=dossier.applicant,
+        subject=subject,
+        body=body,
+        link=reverse(message.link, kwargs={"code": dossier.code}),
+        source=f"dossier-event:{event.pk}",
+    )
+    return int(notification.created or notification.emailed)

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -70,7 +70,8 @@ def dossier_queue(
         dossiers = dossiers.filter(Q(is_overdue=True) | Q(due_at__lt=now)).exclude(status__in=FINAL)
     if assigned_to_me:
         dossiers = dossiers.filter(assigned_to=user)
-    return _with_relations(dossiers).order_by("due_at", "submitted_at", "id")
+    # Not yet received (no due date) first: they wait for receipt, the first legal step.
+    return _with_relations(dossiers).order_by(F("due_at").asc(nulls_first=True), "submitted_at", "id")
 
 
 def dossiers_of_applicant(*, user) -> QuerySet[Dossier]:

@@ -310,7 +310,7 @@ def _apply_clock(dossier: Dossier, effect: str, *, from_status: str, now: dateti
 # --- per-action effects (beyond status and clock) ---------------------------------
 
 
-def _submit(dossier, *, actor, now, **_):
+def _submit(dossier, *, actor, now, **kwargs):
     missing = missing_for_submission(dossier)
     if missing:
         raise DossierError(
@@ -322,31 +322,31 @@ def _submit(dossier, *, actor, now, **_):
     return {"handling_unit": dossier.handling_unit_id, "routing_reason": dossier.routing_reason}
 
 
-def _request_supplement(dossier, **_):
+def _request_supplement(dossier, **kwargs):
     dossier.supplement_count += 1
     # One request is normal; a second one counts against the unit's on-time score.
     return {"request_number": dossier.supplement_count, "counts_against_unit": dossier.supplement_count > 1}
 
 
-def _start_processing(dossier, *, actor, **_):
+def _start_processing(dossier, *, actor, **kwargs):
     if dossier.assigned_to_id is None and actor is not None:
         dossier.assigned_to = actor
     return {}
 
 
-def _decide(dossier, *, now, **_):
+def _decide(dossier, *, now, **kwargs):
     dossier.decided_at = now
     dossier.outcome = "approved"
     return {}
 
 
-def _stop(dossier, *, now, **_):
+def _stop(dossier, *, now, **kwargs):
     dossier.decided_at = now
     dossier.outcome = "refused"
     return {}
 
 
-def _transfer(dossier, *, actor, unit, now, **_):
+def _transfer(dossier, *, actor, unit, now, **kwargs):
     if unit.pk == dossier.acting_unit_id:
         raise DossierError("same_unit", _("The dossier is already at this unit."))
     if dossier.transfer_count >= workflow.MAX_TRANSFERS and not (actor is not None and access.is_city_admin(actor)):
@@ -364,7 +364,7 @@ def _transfer(dossier, *, actor, unit, now, **_):
     return {"from_unit": previous, "to_unit": unit.pk, "hop": dossier.transfer_count}
 
 
-def _apologise(dossier, *, new_due_at, now, **_):
+def _apologise(dossier, *, new_due_at, now, **kwargs):
     if new_due_at is None or dossier.due_at is None or new_due_at <= dossier.due_at:
         raise DossierError(
             "invalid",
@@ -377,12 +377,12 @@ def _apologise(dossier, *, new_due_at, now, **_):
     return {"old_due_at": old.isoformat(), "new_due_at": new_due_at.isoformat(), "before_deadline": now <= old}
 
 
-def _claim(dossier, *, actor, **_):
+def _claim(dossier, *, actor, **kwargs):
     dossier.assigned_to = actor
     return {"assigned_to": actor.pk}
 
 
-def _assign(dossier, *, assignee, **_):
+def _assign(dossier, *, assignee, **kwargs):
     if assignee is None or dossier.acting_unit_id not in access.units_where(assignee, "officer", "head"):
         raise DossierError(
             "invalid",

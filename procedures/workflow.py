@@ -96,6 +96,7 @@ RULES = [
         frozenset({STAFF}),
         _("Refuse to receive"),
         needs_note=True,
+        clock=STOP,
     ),
     Rule("start_processing", frozenset({S.RECEIVED}), S.PROCESSING, frozenset({STAFF}), _("Start processing")),
     # A supplement request says what is missing and pauses the clock until the citizen answers.

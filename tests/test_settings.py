@@ -10,6 +10,7 @@ STRONG_KEY = "k3Zr9!vQ2@xL7#pW5$mN8%tB4^yH6&cF1*gJ0(dS)eA_uR+oI=zX" * 2
 PRODUCTION_ENV = {
     "SECRET_KEY": STRONG_KEY,
     "ALLOWED_HOSTS": "portal.example.gov.vn",
+    "PORTAL_URL": "https://portal.example.gov.vn",
     "EID_ISSUER": "https://eid.example.gov.vn",
     "EID_CLIENT_ID": "govportal",
     "EID_CLIENT_SECRET": "a-real-secret-from-the-provider",
@@ -17,7 +18,7 @@ PRODUCTION_ENV = {
 
 
 def run_manage(*args, env_extra):
-    drop = {"SECRET_KEY", "DEBUG", "DEMO_ENABLED", "MOCK_EID_ENABLED", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    drop = {"SECRET_KEY", "DEBUG", "DEMO_ENABLED", "MOCK_EID_ENABLED", "DJANGO_ALLOW_ASYNC_UNSAFE", "PORTAL_URL"}
     env = {k: v for k, v in os.environ.items() if k not in drop and not k.startswith("EID_")}
     env.update({"DJANGO_SETTINGS_MODULE": "govportal.settings.production", **env_extra})
     return subprocess.run(

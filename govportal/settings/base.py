@@ -26,6 +26,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Demo data, simulators and mock providers: on locally, refused in production.
 DEMO_ENABLED = env.bool("DEMO_ENABLED", default=True)
 PORT = env.int("PORT", default=8000)
+# The public address, for links in emails and on printed slips.
+PORTAL_URL = env("PORTAL_URL", default=f"http://127.0.0.1:{PORT}")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -82,11 +84,14 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            "libraries": {"portal": "govportal.templatetags.portal"},
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "govportal.context_processors.portal_nav",
+                "identity.context_processors.unread_notifications",
             ],
         },
     },

@@ -21,6 +21,10 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must name the portal's host names in production.")
 
+PORTAL_URL = env("PORTAL_URL", default="")
+if not PORTAL_URL.startswith("https://"):
+    raise ImproperlyConfigured("PORTAL_URL must be the portal's public https address (used in emails).")
+
 DEMO_ENABLED = env.bool("DEMO_ENABLED", default=False)
 if DEMO_ENABLED and not env.bool("ALLOW_DEMO_IN_PRODUCTION", default=False):
     raise ImproperlyConfigured(

@@ -29,6 +29,12 @@ def test_the_whole_lifecycle_through_the_services(dossier, citizen, people):
     d = services.dossier_transition(dossier=d, action="return_result", actor=officer)
     assert d.status == "result_returned"
     assert list(d.events.values_list("action", flat=True)) == [
-        "create_draft", "submit", "receive", "request_supplement", "supplement", "start_processing", "decide",
+        "create_draft",
+        "submit",
+        "receive",
+        "request_supplement",
+        "supplement",
+        "start_processing",
+        "decide",
         "return_result",
     ]

@@ -1,0 +1,289 @@
+"""The officer workbench: the unit's queue, bulk receipt, one dossier and its actions.
+
+Thin views: the queue and the dossier come from `procedures.selectors`, every
+change goes through `services.dossier_transition` (one call per action), and
+what a user may do is decided there and in `identity.access`. The queue works
+without JavaScript; with htmx the filter form swaps only the table.
+"""
+
+import logging
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.paginator import Paginator
+from django.db import DatabaseError
+from django.http import Http404, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import get_language, ngettext
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from govportal.api.errors import ApplicationError
+from identity import access
+from procedures import selectors, services, workflow
+from procedures.services import DossierError
+from procedures.workbench_forms import ActionForm, QueueFilterForm, available_rules
+from procedures.workflow import FINAL, DossierStatus
+
+logger = logging.getLogger(__name__)
+
+PAGE_SIZE = 100
+# A bulk receipt handles at most one page of the queue: each dossier is its own transaction.
+MAX_BULK = PAGE_SIZE
+
+QUEUE_TEMPLATE = "procedures/workbench/queue.html"
+QUEUE_TABLE_TEMPLATE = "procedures/workbench/queue_table.html"
+DOSSIER_TEMPLATE = "procedures/workbench/dossier.html"
+
+
+def _require_queue_access(user) -> None:
+    """The queue is for officers and heads: it lists the units they act for."""
+    if not access.units_where(user, access.OFFICER, access.HEAD):
+        raise PermissionDenied
+
+
+def _require_staff(user) -> None:
+    """Dossier pages are for staff (city admins read them too); citizens use their own pages."""
+    if not access.is_staff_member(user):
+        raise PermissionDenied
+
+
+def _is_overdue(dossier, now) -> bool:
+    # Same rule as the queue's "overdue" filter: flagged by the clock task, or past its due date.
+    if dossier.status in FINAL:
+        return False
+    return bool(dossier.is_overdue or (dossier.due_at and dossier.due_at < now))
+
+
+# --- the queue ---------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def workbench(request):
+    """The queue of the units the officer acts for, soonest due first.
+
+    A fixed number of queries whatever the queue's size: the rows come with
+    their procedure, units and people in one query (see `dossier_queue`).
+    """
+    _require_queue_access(request.user)
+    form = QueueFilterForm(request.GET or None)
+    dossiers = selectors.dossier_queue(user=request.user, **form.filters())
+    page = Paginator(dossiers, PAGE_SIZE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    rows = list(page.object_list)
+    for dossier in rows:
+        dossier.overdue = _is_overdue(dossier, now)
+    params = request.GET.copy()
+    params.pop("page", None)
+    context = {
+        "filter_form": form,
+        "page": page,
+        "rows": rows,
+        "query": params.urlencode(),
+        "query_with_page": request.GET.urlencode(),
+        "can_bulk_receive": any(d.status == DossierStatus.SUBMITTED for d in rows),
+        "english": (get_language() or "").startswith("en"),
+    }
+    htmx = getattr(request, "htmx", None)
+    # A history restore asks for the whole page (htmx lost its snapshot).
+    partial = bool(htmx) and not htmx.history_restore_request
+    response = render(request, QUEUE_TABLE_TEMPLATE if partial else QUEUE_TEMPLATE, context)
+    # The same URL answers a table or a page: caches must keep them apart.
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def _back_to_queue(request):
+    query = QueryDict(request.POST.get("query", "")).urlencode()
+    url = reverse("workbench")
+    return redirect(f"{url}?{query}" if query else url)
+
+
+@login_required
+@require_POST
+def bulk_receive(request):
+    """Receive the selected dossiers, one transaction each; report what worked and what did not.
+
+    One dossier failing (already received by a colleague, transferred away)
+    never stops the others, and never shows the officer an error page.
+    """
+    _require_queue_access(request.user)
+    codes = list(dict.fromkeys(code.strip() for code in request.POST.getlist("dossiers") if code.strip()))
+    if not codes:
+        messages.warning(request, _("Select at least one dossier to receive."))
+        return _back_to_queue(request)
+    if len(codes) > MAX_BULK:
+        messages.error(
+            request,
+            _("Select at most %(max)s dossiers at a time. Nothing was received.") % {"max": MAX_BULK},
+        )
+        return _back_to_queue(request)
+
+    received, failed = [], []
+    for code in codes:
+        try:
+            dossier = selectors.dossier_get_for(user=request.user, code=code)
+            services.dossier_transition(dossier=dossier, action="receive", actor=request.user)
+        except (Http404, ObjectDoesNotExist):
+            failed.append((code[:40], _("not found in your units' dossiers")))
+        except ApplicationError as error:
+            failed.append((code, error.detail))
+        except DatabaseError:
+            logger.exception("Bulk receipt of %s failed", code)
+            failed.append((code, _("could not be saved just now; try again")))
+        else:
+            received.append(code)
+
+    if received:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s dossier received: %(codes)s.",
+                "%(count)s dossiers received: %(codes)s.",
+                len(received),
+            )
+            % {"count": len(received), "codes": ", ".join(received)},
+        )
+    if failed:
+        messages.error(
+            request,
+            ngettext(
+                "%(count)s dossier was not received:",
+                "%(count)s dossiers were not received:",
+                len(failed),
+            )
+            % {"count": len(failed)},
+        )
+        for code, reason in failed:
+            messages.error(request, f"{code}: {reason}")
+    return _back_to_queue(request)
+
+
+# --- one dossier -------------------------------------------------------------------
+
+
+def _form_rows(dossier, english: bool) -> list[dict]:
+    """The form data as (label, value, from the registry?) rows, in the procedure's order."""
+    reused = set(dossier.reused_data.get("fields", []))
+    data = dict(dossier.form_data)
+    rows = []
+    for field in dossier.procedure.form_fields:
+        name = field.get("name")
+        label = (field.get("label_en") if english else field.get("label_vi")) or field.get("label_vi") or name
+        rows.append({"label": label, "value": data.pop(name, ""), "reused": name in reused})
+    # Data kept from an earlier version of the procedure's form is shown too, never hidden.
+    for name, value in data.items():
+        rows.append({"label": name, "value": value, "reused": name in reused})
+    return rows
+
+
+def _registry_record(user, dossier):
+    """The applicant's registry record for this case: an audited read, only for the acting unit's staff.
+
+    Returns (record, unavailable): a registry that cannot be reached must not
+    take the whole dossier page down with it.
+    """
+    personal_id = dossier.applicant.personal_id
+    if not personal_id or not access.can(user, "registry.read_for_case", dossier):
+        return None, False
+    from identity.registry.services import registry_lookup
+
+    try:
+        record = registry_lookup(
+            personal_id=personal_id, actor=user, purpose="dossier review", case_ref=f"dossier:{dossier.code}"
+        )
+    except Exception:  # the backend's own errors (network, credentials) are not known here
+        logger.exception("Registry read for dossier %s failed", dossier.code)
+        return None, True
+    return record, False
+
+
+def _render_dossier(request, dossier, *, bound: ActionForm | None = None, note_for: tuple = (), status: int = 200):
+    user = request.user
+    english = (get_language() or "").startswith("en")
+    action_forms = []
+    for rule in available_rules(user, dossier):
+        if bound is not None and bound.rule.action == rule.action:
+            action_forms.append(bound)
+            continue
+        initial = {"note": note_for[1]} if note_for and note_for[0] == rule.action else None
+        action_forms.append(ActionForm(rule=rule, dossier=dossier, initial=initial))
+    documents = list(dossier.documents.all())
+    required = list(dossier.procedure.documents.all())
+    names = {doc.key: (doc.name_en if english and doc.name_en else doc.name_vi) for doc in required}
+    for document in documents:
+        document.label = names.get(document.key, "")
+        document.url = f"/dossiers/{dossier.code}/documents/{document.pk}/"
+    reused_documents = [names.get(key, key) for key in dossier.reused_data.get("documents", [])]
+    record, registry_unavailable = _registry_record(user, dossier)
+    context = {
+        "dossier": dossier,
+        "english": english,
+        "form_rows": _form_rows(dossier, english),
+        "documents": documents,
+        "reused_documents": reused_documents,
+        "record": record,
+        "registry_allowed": access.can(user, "registry.read_for_case", dossier),
+        "registry_unavailable": registry_unavailable,
+        "events": selectors.timeline(dossier=dossier),
+        "action_forms": action_forms,
+        "overdue": _is_overdue(dossier, timezone.now()),
+        "slip_url": f"/dossiers/{dossier.code}/slip/" if dossier.received_at else "",
+    }
+    return render(request, DOSSIER_TEMPLATE, context, status=status)
+
+
+@login_required
+@require_GET
+def dossier_detail(request, code):
+    _require_staff(request.user)
+    dossier = selectors.dossier_get_for(user=request.user, code=code)
+    return _render_dossier(request, dossier)
+
+
+@login_required
+@require_POST
+def dossier_action(request, code, action):
+    """One action on one dossier: one service call, then back to the dossier.
+
+    A stale form (someone acted since the page was loaded) shows the dossier
+    as it is now with a clear message; the officer's note is kept in its form.
+    """
+    _require_staff(request.user)
+    rule = workflow.ACTIONS.get(action)
+    if rule is None:
+        raise Http404
+    dossier = selectors.dossier_get_for(user=request.user, code=code)
+    form = ActionForm(request.POST, request.FILES, rule=rule, dossier=dossier)
+    if not form.is_valid():
+        messages.error(request, _("Check the highlighted fields of “%(action)s”.") % {"action": rule.label})
+        return _render_dossier(request, dossier, bound=form, status=400)
+    try:
+        services.dossier_transition(dossier=dossier, action=action, actor=request.user, **form.service_kwargs())
+    except DossierError as error:
+        fresh = selectors.dossier_get_for(user=request.user, code=code)
+        if error.code == "stale":
+            messages.error(
+                request,
+                _(
+                    "Another officer changed this dossier while you were looking at it, so nothing was done. "
+                    "The page now shows it as it is: check it, then act again if it is still needed."
+                ),
+            )
+            return _render_dossier(
+                request, fresh, note_for=(action, form.cleaned_data.get("note", "")), status=error.status_code
+            )
+        messages.error(request, error.detail)
+        form.add_service_errors(error.extra.get("errors", {}))
+        return _render_dossier(request, fresh, bound=form, status=error.status_code)
+    except ApplicationError as error:  # the result file refused by the upload checks
+        form.add_error("result" if "result" in form.fields else None, error.detail)
+        messages.error(request, error.detail)
+        return _render_dossier(request, dossier, bound=form, status=error.status_code)
+    messages.success(request, _("Done: “%(action)s” (%(code)s).") % {"action": rule.label, "code": code})
+    return redirect("workbench-dossier", code=code)
