@@ -19,10 +19,11 @@ $(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
 
 install: $(VENV)/.installed
 
-## Migrate, load the 168 units, the mock population registry and the demo accounts (idempotent), collect static files.
+## Migrate, load the 168 units and the default routing rules, the mock population registry and the demo accounts (idempotent), collect static files.
 setup: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_units
+	$(BIN)/python manage.py load_routing_rules
 	$(BIN)/python manage.py load_catalogue --keep-existing
 	$(BIN)/python manage.py seed_registry
 	$(BIN)/python manage.py seed_demo

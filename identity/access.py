@@ -58,7 +58,9 @@ def is_city_admin(user) -> bool:
 
 
 def _case_units(case) -> set[int]:
-    return {u for u in (getattr(case, "receiving_unit_id", None), getattr(case, "handling_unit_id", None)) if u}
+    """Units that see a case: where it was received, who handles it, where a transfer waits."""
+    fields = ("receiving_unit_id", "handling_unit_id", "pending_transfer_unit_id")
+    return {u for u in (getattr(case, f, None) for f in fields) if u}
 
 
 def _case_acting_unit(case) -> int | None:

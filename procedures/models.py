@@ -187,6 +187,23 @@ class Dossier(models.Model):
     supplement_count = models.PositiveSmallIntegerField(_("supplement requests"), default=0)
     transfer_count = models.PositiveSmallIntegerField(_("transfers"), default=0)
     is_overdue = models.BooleanField(_("overdue"), default=False)
+    # Transfers wait for the receiving unit to accept or return them (with a reason code).
+    pending_transfer_unit = models.ForeignKey(
+        "tiers.Unit",
+        verbose_name=_("transfer waiting at"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="incoming_transfers",
+    )
+    transfer_reason = models.CharField(_("transfer reason"), max_length=40, blank=True)
+    # City-tier dossiers received at a ward must reach their department by this instant.
+    forward_by = models.DateTimeField(_("forward by"), null=True, blank=True)
+    # The legal clocks (beat): each fires once.
+    due_soon_warned_at = models.DateTimeField(_("due-soon warning sent at"), null=True, blank=True)
+    overdue_flagged_at = models.DateTimeField(_("flagged overdue at"), null=True, blank=True)
+    escalated_to_head_at = models.DateTimeField(_("escalated to the head at"), null=True, blank=True)
+    escalated_to_city_at = models.DateTimeField(_("escalated to the city at"), null=True, blank=True)
     version = models.PositiveIntegerField(default=0, help_text=_("Raised on every change; stale forms are refused."))
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

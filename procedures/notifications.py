@@ -83,8 +83,9 @@ MESSAGES = {
             N_("New date for the result: %(new_due)s."),
         ),
     ),
-    # A transfer does not restart the clock: the citizen does not pay for a wrong first unit.
-    "transfer": Message(
+    # The citizen hears of a transfer once the new unit accepted it. It does not restart the
+    # clock: the citizen does not pay for a wrong first unit.
+    "accept_transfer": Message(
         N_("Dossier %(code)s was transferred to another unit"),
         (
             N_("Your dossier %(code)s (%(procedure)s) was transferred to %(unit)s."),
@@ -112,7 +113,7 @@ def _context(event: DossierEvent) -> dict:
         "code": dossier.code,
         "procedure": (procedure.name_en if english else "") or procedure.name_vi,
         "unit": unit_name,
-        "note": event.note,
+        "note": event.note or event.data.get("transfer_note", ""),
         "at": _when(event.at),
         "due": _when(event.data.get("due_at")),
         "old_due": _when(event.data.get("old_due_at")),

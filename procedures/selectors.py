@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.db.models import F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from govportal.tiers.unit_data import fold
 from identity import access
@@ -41,7 +42,12 @@ def _with_relations(dossiers: QuerySet[Dossier]) -> QuerySet[Dossier]:
 
 
 def _acting_in(unit_ids) -> Q:
-    return Q(handling_unit_id__in=unit_ids) | Q(handling_unit__isnull=True, receiving_unit_id__in=unit_ids)
+    """Dossiers the units act on, and transfers waiting for them to accept or return."""
+    return (
+        Q(handling_unit_id__in=unit_ids)
+        | Q(handling_unit__isnull=True, receiving_unit_id__in=unit_ids)
+        | Q(pending_transfer_unit_id__in=unit_ids)
+    )
 
 
 def dossier_queue(
@@ -85,9 +91,9 @@ def visible_dossiers(*, user) -> QuerySet[Dossier]:
     if access.is_city_admin(user):
         return _with_relations(Dossier.objects.exclude(status=DossierStatus.DRAFT))
     unit_ids = access.units_where(user, "officer", "head")
-    staff_visible = (Q(receiving_unit_id__in=unit_ids) | Q(handling_unit_id__in=unit_ids)) & ~Q(
-        status=DossierStatus.DRAFT
-    )
+    staff_visible = (
+        Q(receiving_unit_id__in=unit_ids) | Q(handling_unit_id__in=unit_ids) | Q(pending_transfer_unit_id__in=unit_ids)
+    ) & ~Q(status=DossierStatus.DRAFT)
     return _with_relations(Dossier.objects.filter(Q(applicant=user) | staff_visible))
 
 
@@ -141,23 +147,29 @@ def can_act(user, dossier: Dossier) -> bool:
 
 
 EVENT_LABELS = {
-    "create_draft": "Draft created",
-    "transfer": "Transferred",
+    "create_draft": _("Draft created"),
+    "route": _("Sent to the handling unit"),
+    "due_soon": _("Due soon: warning to the officers"),
+    "overdue": _("Overdue"),
+    "escalated_to_head": _("Escalated to the head of unit"),
+    "escalated_to_city": _("Escalated to the city"),
 }
+# Internal work the citizen does not need to follow (who took it, the officers' reminders).
+STAFF_ONLY_EVENTS = frozenset({"claim", "assign", "due_soon", "escalated_to_head", "escalated_to_city"})
 
 
-def timeline(*, dossier: Dossier) -> list[DossierEvent]:
+def timeline(*, dossier: Dossier, for_citizen: bool = False) -> list[DossierEvent]:
     """Events with a human label (and the new date of an apology), oldest first."""
     from datetime import datetime
-
-    from django.utils.translation import gettext
 
     from procedures import workflow
 
     events = list(dossier_events(dossier=dossier))
+    if for_citizen:
+        events = [event for event in events if event.action not in STAFF_ONLY_EVENTS]
     for event in events:
         rule = workflow.ACTIONS.get(event.action)
-        event.label = str(rule.label) if rule else gettext(EVENT_LABELS.get(event.action, event.action))
+        event.label = str(rule.label) if rule else str(EVENT_LABELS.get(event.action, event.action))
         new_due = event.data.get("new_due_at") if event.action == "apologise" else None
         event.new_due_at = datetime.fromisoformat(new_due) if new_due else None
     return events

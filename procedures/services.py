@@ -1,5 +1,6 @@
 """Every write to dossiers goes through here: filing, documents and the one transition service."""
 
+import logging
 from datetime import datetime
 from decimal import Decimal
 
@@ -8,9 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from govportal.api.errors import ApplicationError
-from govportal.tiers import routing
 from govportal.tiers.models import Unit
-from govportal.tiers.selectors import CITY_CODE, work_calendar
+from govportal.tiers.selectors import work_calendar
 from identity import access
 from procedures import workflow
 from procedures.deadlines import deadline_for
@@ -18,9 +18,20 @@ from procedures.models import CodeSequence, DocumentRole, Dossier, DossierDocume
 from procedures.uploads import discard, store_upload
 from procedures.workflow import DossierStatus as S
 
+logger = logging.getLogger(__name__)
+
 # Actions the citizen hears about (by email and in the portal).
 NOTIFY_ACTIONS = frozenset(
-    {"receive", "refuse_receipt", "request_supplement", "decide", "stop", "return_result", "apologise", "transfer"}
+    {
+        "receive",
+        "refuse_receipt",
+        "request_supplement",
+        "decide",
+        "stop",
+        "return_result",
+        "apologise",
+        "accept_transfer",
+    }
 )
 
 
@@ -158,6 +169,10 @@ def _check_actor(rule: workflow.Rule, dossier: Dossier, actor) -> None:
             return
         if workflow.HEAD in rule.actors and dossier.acting_unit_id in access.units_where(actor, "head"):
             return
+        if workflow.TARGET_STAFF in rule.actors and dossier.pending_transfer_unit_id in access.units_where(
+            actor, "officer", "head"
+        ):
+            return
     raise DossierError("forbidden", _("You may not do this to this dossier."), status_code=403)
 
 
@@ -175,23 +190,6 @@ def _next_code(unit: Unit, now: datetime) -> str:
     return f"HCM-{unit.code.upper()}-{day}-{sequence.last:04d}"
 
 
-def _route(dossier: Dossier) -> None:
-    procedure = dossier.procedure
-    department = procedure.handling_department
-    case = routing.CaseInfo(
-        kind="dossier",
-        tier=procedure.tier,
-        receiving_unit_id=dossier.receiving_unit_id,
-        department_id=department.pk if department else None,
-        department_name=department.name if department else "",
-    )
-    coordinating = Unit.objects.only("pk").get(code=CITY_CODE).pk
-    decision = routing.decide_handling_unit(case, coordinating_unit_id=coordinating)
-    dossier.handling_unit_id = decision.unit_id
-    dossier.routing_reason = decision.reason
-    dossier.routed_at = timezone.now()
-
-
 def dossier_transition(
     *,
     dossier: Dossier,
@@ -199,6 +197,7 @@ def dossier_transition(
     actor,
     note: str = "",
     unit: Unit | None = None,
+    reason: str = "",
     result_upload=None,
     new_due_at: datetime | None = None,
     assignee=None,
@@ -240,6 +239,8 @@ def dossier_transition(
             errors["unit"] = _("Choose the unit.")
         if rule.needs_result and result_upload is None:
             errors["result"] = _("Attach the result document.")
+        if rule.needs_reason and reason not in workflow.TransferReason.values:
+            errors["reason"] = _("Choose the reason for the transfer.")
         if errors:
             raise DossierError("invalid", _("Some information is missing."), extra={"errors": errors})
 
@@ -247,7 +248,16 @@ def dossier_transition(
         data = {}
         apply = _EFFECTS.get(action)
         if apply is not None:
-            data = apply(locked, actor=actor, note=note, unit=unit, new_due_at=new_due_at, assignee=assignee, now=now)
+            data = apply(
+                locked,
+                actor=actor,
+                note=note,
+                unit=unit,
+                reason=reason,
+                new_due_at=new_due_at,
+                assignee=assignee,
+                now=now,
+            )
         target = rule.target
         if target == workflow.PREVIOUS:
             target = locked.status_before_pause or S.SUBMITTED
@@ -318,8 +328,26 @@ def _submit(dossier, *, actor, now, **kwargs):
         )
     dossier.code = _next_code(dossier.receiving_unit, now)
     dossier.submitted_at = now
-    _route(dossier)
-    return {"handling_unit": dossier.handling_unit_id, "routing_reason": dossier.routing_reason}
+    # Routing runs in a task once the submission is committed (procedures.routing).
+    dossier_id = dossier.pk
+    transaction.on_commit(lambda: _dispatch_routing(dossier_id))
+    return {}
+
+
+def _dispatch_routing(dossier_id: int) -> None:
+    """Queue routing; a broker outage must never fail the citizen's submission.
+
+    The dossier is committed with `routed_at` empty, so the periodic sweep
+    (procedures.sweep_unrouted_dossiers) dispatches it again once the broker is back.
+    """
+    from procedures.routing_tasks import route_dossier
+
+    try:
+        route_dossier.delay(dossier_id)
+    except Exception:
+        logger.warning(
+            "Could not queue routing of dossier %s (broker down?): the sweep will route it.", dossier_id, exc_info=True
+        )
 
 
 def _request_supplement(dossier, **kwargs):
@@ -346,22 +374,65 @@ def _stop(dossier, *, now, **kwargs):
     return {}
 
 
-def _transfer(dossier, *, actor, unit, now, **kwargs):
-    if unit.pk == dossier.acting_unit_id:
-        raise DossierError("same_unit", _("The dossier is already at this unit."))
-    if dossier.transfer_count >= workflow.MAX_TRANSFERS and not (actor is not None and access.is_city_admin(actor)):
+def coordinating_unit() -> Unit:
+    from govportal.tiers.selectors import coordinating_unit as find
+
+    return find()
+
+
+def _is_coordinator(actor) -> bool:
+    unit = coordinating_unit()
+    return actor is not None and (
+        access.is_city_admin(actor) or unit.pk in access.units_where(actor, "officer", "head")
+    )
+
+
+def _transfer(dossier, *, actor, unit, reason, now, **kwargs):
+    if dossier.pending_transfer_unit_id:
         raise DossierError(
-            "transfer_limit",
-            _("This dossier has been transferred %(count)s times: the city's coordinating unit now decides where.")
-            % {"count": dossier.transfer_count},
+            "transfer_pending",
+            _("A transfer of this dossier is already waiting for the other unit's answer."),
             status_code=409,
         )
+    if unit.pk == dossier.acting_unit_id:
+        raise DossierError("same_unit", _("The dossier is already at this unit."))
+    redirected = False
+    if dossier.transfer_count >= workflow.MAX_TRANSFERS and not _is_coordinator(actor):
+        # Enough hops: the city's coordinating unit decides where it goes.
+        unit = coordinating_unit()
+        redirected = True
+    dossier.pending_transfer_unit = unit
+    dossier.transfer_reason = reason
+    return {
+        "from_unit": dossier.acting_unit_id,
+        "to_unit": unit.pk,
+        "reason": reason,
+        "redirected_to_coordinator": redirected,
+    }
+
+
+def _accept_transfer(dossier, *, now, **kwargs):
     previous = dossier.acting_unit_id
-    dossier.handling_unit = unit
+    request = dossier.events.filter(action="transfer").order_by("-at", "-id").first()
+    dossier.handling_unit_id = dossier.pending_transfer_unit_id
+    dossier.pending_transfer_unit = None
     dossier.transfer_count += 1
     dossier.assigned_to = None
     # The clock does not restart: a citizen does not pay for a dossier sent to the wrong unit.
-    return {"from_unit": previous, "to_unit": unit.pk, "hop": dossier.transfer_count}
+    return {
+        "from_unit": previous,
+        "to_unit": dossier.handling_unit_id,
+        "hop": dossier.transfer_count,
+        "transfer_note": request.note if request else "",
+        "reason": dossier.transfer_reason,
+    }
+
+
+def _return_transfer(dossier, **kwargs):
+    returned_from = dossier.pending_transfer_unit_id
+    dossier.pending_transfer_unit = None
+    dossier.transfer_reason = ""
+    return {"returned_from": returned_from}
 
 
 def _apologise(dossier, *, new_due_at, now, **kwargs):
@@ -400,6 +471,8 @@ _EFFECTS = {
     "decide": _decide,
     "stop": _stop,
     "transfer": _transfer,
+    "accept_transfer": _accept_transfer,
+    "return_transfer": _return_transfer,
     "apologise": _apologise,
     "claim": _claim,
     "assign": _assign,

@@ -72,8 +72,10 @@ def available_rules(user, dossier: Dossier) -> list[workflow.Rule]:
     for rule in workflow.actions_from(dossier.status):
         if rule.action == "claim" and dossier.assigned_to_id == user.pk:
             continue  # already theirs: taking it again would change nothing
-        if (workflow.STAFF in rule.actors and acting in staff_units) or (
-            workflow.HEAD in rule.actors and acting in head_units
+        if (
+            (workflow.STAFF in rule.actors and acting in staff_units)
+            or (workflow.HEAD in rule.actors and acting in head_units)
+            or (workflow.TARGET_STAFF in rule.actors and dossier.pending_transfer_unit_id in staff_units)
         ):
             rules.append(rule)
     return rules
@@ -141,6 +143,11 @@ class ActionForm(forms.Form):
             self.fields["unit"] = forms.ChoiceField(
                 label=_("Transfer to"), choices=[("", _("Choose a unit")), *groups.items()]
             )
+        if rule.needs_reason:
+            self.fields["reason"] = forms.ChoiceField(
+                label=_("Reason for the transfer"),
+                choices=[("", _("Choose a reason")), *workflow.TransferReason.choices],
+            )
         if rule.needs_result:
             self.fields["result"] = forms.FileField(
                 label=_("Result document (PDF, JPEG or PNG, at most 10 MB)"),
@@ -176,6 +183,7 @@ class ActionForm(forms.Form):
         return {
             "note": data.get("note", ""),
             "unit": data.get("unit"),
+            "reason": data.get("reason", ""),
             "result_upload": data.get("result"),
             "new_due_at": data.get("new_due_at"),
             "assignee": data.get("assignee"),

@@ -58,6 +58,7 @@ APPLICANT = "applicant"
 STAFF = "staff"  # an officer or head posted to the acting unit
 HEAD = "head"  # the head of the acting unit only
 SYSTEM = "system"  # the portal itself (routing, payments, clocks)
+TARGET_STAFF = "target_staff"  # an officer or head of the unit a transfer waits at
 
 # Clock effects.
 START = "start"
@@ -81,6 +82,7 @@ class Rule:
     needs_note: bool = False
     needs_unit: bool = False
     needs_result: bool = False
+    needs_reason: bool = False  # a transfer reason code
     clock: str | None = None
 
 
@@ -166,7 +168,9 @@ RULES = [
         _("Withdraw"),
         clock=STOP,
     ),
-    # Transfer to the competent unit: the reason is shown to the citizen; hops are limited.
+    # Transfer to the competent unit, with a reason code and a note the citizen reads. It waits
+    # for the receiving unit to accept or return it; after MAX_TRANSFERS hops the request goes
+    # to the city's coordinating unit, which decides.
     Rule(
         "transfer",
         frozenset({S.SUBMITTED, S.RECEIVED, S.PROCESSING}),
@@ -175,6 +179,23 @@ RULES = [
         _("Transfer to another unit"),
         needs_note=True,
         needs_unit=True,
+        needs_reason=True,
+    ),
+    Rule(
+        "accept_transfer",
+        frozenset({S.SUBMITTED, S.RECEIVED, S.PROCESSING}),
+        None,
+        frozenset({TARGET_STAFF}),
+        _("Accept the transfer"),
+    ),
+    # Returning a transfer needs the reason: the sending unit must know why it is not competent.
+    Rule(
+        "return_transfer",
+        frozenset({S.SUBMITTED, S.RECEIVED, S.PROCESSING}),
+        None,
+        frozenset({TARGET_STAFF}),
+        _("Return the transfer"),
+        needs_note=True,
     ),
     # Before a dossier is late the unit apologises in writing with a new date (the citizen sees it).
     Rule(
@@ -193,6 +214,14 @@ TABLE: dict[tuple[str, str], Rule] = {(source, rule.action): rule for rule in RU
 ACTIONS: dict[str, Rule] = {rule.action: rule for rule in RULES}
 
 MAX_TRANSFERS = 3
+
+
+class TransferReason(models.TextChoices):
+    WRONG_TIER = "wrong_tier", _("The other tier is competent")
+    WRONG_AREA = "wrong_area", _("Another ward or commune is competent")
+    WRONG_DEPARTMENT = "wrong_department", _("Another department is competent")
+    COORDINATION = "coordination", _("Needs the city's coordination")
+    OTHER = "other", _("Other reason")
 
 
 def rule_for(status: str, action: str) -> Rule | None:

@@ -53,10 +53,11 @@ def pytest_sessionfinish(session, exitstatus):
 
 @pytest.fixture
 def units(db):
-    """The city, its departments and the 168 units, loaded as `make run` loads them."""
-    from govportal.tiers.services import units_load
+    """The city, its departments and the 168 units, and the default routing rules, loaded as `make run` loads them."""
+    from govportal.tiers.services import routing_rules_seed, units_load
 
     units_load()
+    routing_rules_seed()
 
 
 @pytest.fixture

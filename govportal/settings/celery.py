@@ -49,6 +49,7 @@ CELERY_TASK_QUEUES = [
 CELERY_TASK_ROUTES = {
     "*.route_*": {"queue": "routing"},
     "*.sweep_*": {"queue": "routing"},
+    "*.run_dossier_clocks": {"queue": "routing"},
     "*.notify_*": {"queue": "notifications"},
     "payments.*": {"queue": "payments"},
 }
@@ -68,4 +69,14 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(_var / "celerybeat-schedule")
 # The beat schedule lives here and nowhere else.
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "govportal.tasks.heartbeat", "schedule": timedelta(seconds=60)},
+    # Re-dispatch dossiers committed but never routed (a broker outage loses nothing).
+    "sweep-unrouted-dossiers": {"task": "procedures.sweep_unrouted_dossiers", "schedule": timedelta(seconds=30)},
+    # The legal clocks: due-soon warnings, overdue flags, escalations.
+    "dossier-clocks": {"task": "procedures.run_dossier_clocks", "schedule": timedelta(minutes=5)},
 }
+
+# Routing and clocks, configurable per deployment.
+ROUTING_SWEEP_AFTER_SECONDS = _env.int("ROUTING_SWEEP_AFTER_SECONDS", default=60)
+ROUTING_AUTO_ASSIGN = _env.bool("ROUTING_AUTO_ASSIGN", default=False)
+CLOCK_DUE_SOON_SHARE = _env.float("CLOCK_DUE_SOON_SHARE", default=0.8)
+CLOCK_ESCALATE_TO_CITY_AFTER_WORKING_DAYS = _env.int("CLOCK_ESCALATE_TO_CITY_AFTER_WORKING_DAYS", default=2)

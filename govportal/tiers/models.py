@@ -3,7 +3,9 @@
 A Unit is anything that receives or handles a case: the city itself, a city
 department, or a commune-level unit (phường, xã, đặc khu). A Posting puts a
 staff member in a unit with a role. CalendarOverride holds the government's
-yearly day swaps that the `holidays` package does not know.
+yearly day swaps that the `holidays` package does not know. RoutingRule is the
+routing engine's rules table (`govportal/tiers/routing.py`), kept as data so
+the city can change where cases go without a release.
 """
 
 from django.conf import settings
@@ -11,6 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from govportal.tiers import calendar as cal
+from govportal.tiers import routing
 from govportal.tiers.unit_data import fold
 
 
@@ -116,3 +119,109 @@ class CalendarOverride(models.Model):
 
     def as_override(self) -> cal.Override:
         return cal.Override(day=self.day, kind=self.kind, part=self.part)
+
+
+class CaseKind(models.TextChoices):
+    DOSSIER = routing.DOSSIER, _("Dossier")
+    REPORT = routing.REPORT, _("1022 report")
+    ANY = routing.ANY_KIND, _("Any case")
+
+
+class RoutingTarget(models.TextChoices):
+    RECEIVING_UNIT = routing.TO_RECEIVING_UNIT, _("The receiving unit")
+    PROCEDURE_DEPARTMENT = routing.TO_PROCEDURE_DEPARTMENT, _("The department of the procedure")
+    UNIT = routing.TO_UNIT, _("A chosen unit")
+
+
+class RoutingRule(models.Model):
+    """One line of the routing table: the first active rule that matches a case decides its unit.
+
+    Blank conditions match anything. The priority is unique so that "rule 20"
+    in a case's routing reason names one rule; leave gaps (10, 20, ...) to
+    insert rules later.
+    """
+
+    priority = models.PositiveIntegerField(
+        _("number"), unique=True, help_text=_("Rules are tried from the lowest number up; the reason cites it.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    case_kind = models.CharField(_("case kind"), max_length=10, choices=CaseKind.choices, default=CaseKind.ANY)
+    tier = models.CharField(_("tier"), max_length=10, choices=Tier.choices, blank=True, help_text=_("Blank: any tier."))
+    procedure_code = models.CharField(
+        _("procedure code"), max_length=40, blank=True, help_text=_("Blank: any procedure.")
+    )
+    category_code = models.CharField(
+        _("report category code"), max_length=40, blank=True, help_text=_("Blank: any category (1022 reports).")
+    )
+    place = models.ForeignKey(
+        Unit,
+        verbose_name=_("place"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The receiving unit of a dossier or the place of a report. Blank: anywhere."),
+    )
+    target = models.CharField(_("send to"), max_length=30, choices=RoutingTarget.choices)
+    target_unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("chosen unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Only when sending to a chosen unit."),
+    )
+    description = models.CharField(
+        _("description"),
+        max_length=200,
+        help_text=_(
+            "Stored on the case as its routing reason after “rule N:”. "
+            "{department} is replaced by the procedure's department, {unit} by the unit chosen."
+        ),
+    )
+    # Set on the rules the portal ships, so reloading them never duplicates an edited rule.
+    seed_key = models.SlugField(max_length=40, unique=True, null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["priority"]
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")
+
+    def __str__(self) -> str:
+        return f"{self.priority}: {self.description}"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        if self.target == RoutingTarget.UNIT and self.target_unit_id is None:
+            errors["target_unit"] = _("Choose the unit to send the cases to.")
+        if self.target != RoutingTarget.UNIT and self.target_unit_id is not None:
+            errors["target_unit"] = _("Leave this blank unless sending to a chosen unit.")
+        if self.procedure_code and self.case_kind == CaseKind.REPORT:
+            errors["procedure_code"] = _("Reports have no procedure code.")
+        if self.category_code and self.case_kind == CaseKind.DOSSIER:
+            errors["category_code"] = _("Dossiers have no report category.")
+        try:
+            unknown = routing.description_placeholders(self.description) - routing.PLACEHOLDERS
+        except ValueError:
+            unknown = {"{"}
+        if unknown:
+            errors["description"] = _("Only {department} and {unit} may appear between braces.")
+        if errors:
+            raise ValidationError(errors)
+
+    def as_rule_data(self) -> routing.RuleData:
+        return routing.RuleData(
+            number=self.pk,
+            priority=self.priority,
+            case_kind=self.case_kind,
+            tier=self.tier,
+            procedure_code=self.procedure_code,
+            category_code=self.category_code,
+            place_id=self.place_id,
+            target=self.target,
+            target_unit_id=self.target_unit_id,
+            description=self.description,
+        )

@@ -1,11 +1,11 @@
-"""Writes for the tiers app: loading the official unit list."""
+"""Writes for the tiers app: loading the official unit list and the default routing rules."""
 
 from dataclasses import dataclass
 
 from django.db import transaction
 
-from govportal.tiers.models import Posting, Tier, Unit, UnitKind
-from govportal.tiers.selectors import CITY_CODE
+from govportal.tiers.models import Posting, RoutingRule, RoutingTarget, Tier, Unit, UnitKind
+from govportal.tiers.selectors import CITY_CODE, coordinating_unit
 from govportal.tiers.unit_data import load_city_departments, load_hcmc_units
 
 COMMUNE_KINDS = {"ward": UnitKind.WARD, "commune": UnitKind.COMMUNE, "special_zone": UnitKind.SPECIAL_ZONE}
@@ -97,3 +97,53 @@ def posting_ensure(*, user, unit: Unit, role: str) -> Posting:
         posting.is_active = True
         posting.save(update_fields=["is_active"])
     return posting
+
+
+# The rules the portal ships with (seed_key, priority, tier, target, description). They
+# state the two-tier one-stop rules: the receiving unit decides commune-tier procedures,
+# the procedure's department decides city-tier ones, and the coordinating unit takes
+# whatever is left (e.g. a city-tier procedure whose department is not recorded yet).
+DEFAULT_ROUTING_RULES = [
+    ("commune-tier", 10, Tier.COMMUNE, RoutingTarget.RECEIVING_UNIT, "commune-tier procedure, decided by {unit}"),
+    ("city-tier-department", 20, Tier.CITY, RoutingTarget.PROCEDURE_DEPARTMENT, "city-tier procedure of {department}"),
+    ("fallback", 90, "", RoutingTarget.UNIT, "no other rule applies: the city's coordinating unit, {unit}"),
+]
+
+
+@dataclass
+class RulesSeedResult:
+    created: int = 0
+    kept: int = 0
+
+
+@transaction.atomic
+def routing_rules_seed() -> RulesSeedResult:
+    """Create the default routing rules that are missing (idempotent).
+
+    A shipped rule is recognised by its key, so a rule an admin edited (its
+    number, its text, switched off) is kept as it is; a number already taken
+    by an admin's own rule is left to that rule and the default gets the next
+    free one. Needs the units loaded first (the fallback names a unit).
+    """
+    result = RulesSeedResult()
+    coordinating = coordinating_unit()
+    for key, priority, tier, target, description in DEFAULT_ROUTING_RULES:
+        if RoutingRule.objects.filter(seed_key=key).exists():
+            result.kept += 1
+            continue
+        if target == RoutingTarget.UNIT and coordinating is None:
+            raise ValueError("Load the units first (manage.py load_units): the fallback rule names the city.")
+        while RoutingRule.objects.filter(priority=priority).exists():
+            priority += 1
+        rule = RoutingRule(
+            seed_key=key,
+            priority=priority,
+            tier=tier,
+            target=target,
+            target_unit=coordinating if target == RoutingTarget.UNIT else None,
+            description=description,
+        )
+        rule.full_clean()
+        rule.save()
+        result.created += 1
+    return result

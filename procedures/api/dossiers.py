@@ -294,8 +294,9 @@ class DossierEventListApi(APIView):
     )
     def get(self, request, code):
         dossier = selectors.dossier_get_for(user=request.user, code=code)
-        events = selectors.timeline(dossier=dossier)
-        context = {"staff_view": staff_view(request.user, dossier)}
+        staff = staff_view(request.user, dossier)
+        events = selectors.timeline(dossier=dossier, for_citizen=not staff)
+        context = {"staff_view": staff}
         return Response(EventOutputSerializer(events, many=True, context=context).data)
 
 
@@ -345,6 +346,13 @@ class DossierActionApi(APIView):
             required=False, allow_blank=True, default="", max_length=4000, help_text="Reason; the citizen reads it."
         )
         unit = serializers.CharField(required=False, allow_blank=True, default="", help_text="Unit code (transfer).")
+        reason = serializers.ChoiceField(
+            choices=workflow.TransferReason.choices,
+            required=False,
+            allow_blank=True,
+            default="",
+            help_text="Transfer reason code (transfer).",
+        )
         new_due_at = serializers.DateTimeField(required=False, allow_null=True, help_text="New date (apologise).")
         assignee = serializers.CharField(
             required=False, allow_blank=True, default="", help_text="Officer's username (assign)."
@@ -394,6 +402,7 @@ class DossierActionApi(APIView):
             actor=request.user,
             note=data["note"],
             unit=unit,
+            reason=data["reason"],
             result_upload=data.get("result"),
             new_due_at=data.get("new_due_at"),
             assignee=assignee,

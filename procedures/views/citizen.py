@@ -305,7 +305,7 @@ def _own_dossier(request, code):
 
 
 def _dossier_page(request, dossier, *, supplement_form=None, withdraw_form=None, status=200):
-    events = selectors.timeline(dossier=dossier)
+    events = selectors.timeline(dossier=dossier, for_citizen=True)
     documents = list(dossier.documents.all())
     last_request = next((e for e in reversed(events) if e.action == "request_supplement"), None)
     closing = next((e for e in reversed(events) if e.to_status == dossier.status and e.note), None)

@@ -138,6 +138,7 @@ def test_file_supplement_decide_download(browser, live_server, portal):
     assert list(dossier.events.values_list("action", flat=True)) == [
         "create_draft",
         "submit",
+        "route",  # on commit, by the routing task (eager in tests)
         "receive",
         "request_supplement",
         "supplement",

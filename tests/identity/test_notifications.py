@@ -267,7 +267,18 @@ def test_every_action_the_citizen_hears_about_has_a_message():
 
 
 def test_transfer_names_the_new_unit_and_the_reason(dossier, reachable, officer, act):
-    act(dossier, "transfer", officer, unit=Unit.objects.get(code="26740"), note="Thuộc thẩm quyền phường Sài Gòn")
+    act(
+        dossier,
+        "transfer",
+        officer,
+        unit=Unit.objects.get(code="26740"),
+        note="Thuộc thẩm quyền phường Sài Gòn",
+        reason="wrong_area",
+    )
+    assert not Notification.objects.filter(user=reachable).exists()  # told once the new unit accepts
+    from identity.models import User
+
+    act(dossier, "accept_transfer", User.objects.get(username="officer.saigon"))
     vi, en = assert_bilingual(Notification.objects.get(user=reachable).body)
     assert "Phường Sài Gòn" in vi and "Thuộc thẩm quyền phường Sài Gòn" in vi
     assert "Thuộc thẩm quyền phường Sài Gòn" in en

@@ -111,15 +111,23 @@ def officer_client(people):
     return client_for(people["officer.benthanh"])
 
 
-def submitted_dossier(procedure, citizen, *, unit_code="26743"):
-    """A dossier filed the way the services file it: draft, prefill, upload, submit."""
+def submitted_dossier(procedure, citizen, *, unit_code="26743", route=True):
+    """A dossier filed the way the services file it: draft, prefill, upload, submit (and routed,
+    as the on-commit task would, unless `route=False`)."""
     dossier = services.dossier_draft_create(
         procedure=procedure, applicant=citizen, receiving_unit=Unit.objects.get(code=unit_code), eid_level=2
     )
     services.dossier_prefill_from_registry(dossier=dossier, actor=citizen)
     services.dossier_draft_update(dossier=dossier, actor=citizen, form_data={"partner_name": "Phạm Thị Hoa"})
     services.document_attach(dossier=dossier, actor=citizen, upload=pdf_upload(), key="to-khai")
-    return services.dossier_transition(dossier=dossier, action="submit", actor=citizen)
+    submitted = services.dossier_transition(dossier=dossier, action="submit", actor=citizen)
+    if route:
+        # Routing runs in a task on commit; tests roll back instead of committing, so route here.
+        from procedures.routing import dossier_route
+
+        dossier_route(dossier_id=submitted.pk)
+        submitted.refresh_from_db()
+    return submitted
 
 
 @pytest.fixture

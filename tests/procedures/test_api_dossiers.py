@@ -38,7 +38,7 @@ def new_draft(client, procedure, **form_data):
 # --- filing --------------------------------------------------------------------------
 
 
-def test_citizen_files_a_dossier_draft_upload_submit(citizen_client, procedure):
+def test_citizen_files_a_dossier_draft_upload_submit(citizen_client, procedure, django_capture_on_commit_callbacks):
     response = new_draft(citizen_client, procedure, partner_name="Phạm Thị Hoa")
     assert response.status_code == 201, response.json()
     draft = response.json()
@@ -53,11 +53,14 @@ def test_citizen_files_a_dossier_draft_upload_submit(citizen_client, procedure):
     assert response.json()["content_type"] == "application/pdf"
     assert citizen_client.get(f"{API}drafts/{draft['uuid']}/").json()["missing"] == []
 
-    response = citizen_client.post(f"{API}drafts/{draft['uuid']}/submit/")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = citizen_client.post(f"{API}drafts/{draft['uuid']}/submit/")
     assert response.status_code == 200, response.json()
     assert response.json()["code"].startswith("HCM-26743-")
     assert response.json()["status"] == "submitted"
-    assert response.json()["handling_unit"]["code"] == "26743"
+    # Routing runs in a task after the submission is committed.
+    assert response.json()["handling_unit"] is None
+    assert citizen_client.get(f"{API}{response.json()['code']}/").json()["handling_unit"]["code"] == "26743"
 
 
 def test_draft_can_be_saved_again_before_submitting(citizen_client, procedure):
@@ -244,7 +247,7 @@ def test_unknown_code_is_404(citizen_client, dossier):
 def test_citizens_see_that_staff_acted_but_not_who(dossier, citizen_client, officer_client, people):
     receive(dossier, people)
     events = citizen_client.get(f"{API}{dossier.code}/events/").json()
-    assert [e["action"] for e in events] == ["create_draft", "submit", "receive"]
+    assert [e["action"] for e in events] == ["create_draft", "submit", "route", "receive"]
     received = events[-1]
     assert received["actor_kind"] == "staff" and received["actor"] is None and received["data"] is None
     assert events[0]["actor"]["username"] == "079085001234"  # their own actions are theirs to see
@@ -327,11 +330,18 @@ def test_decide_without_result_is_invalid(dossier, officer_client, people):
     assert "result" in response.json()["errors"]
 
 
-def test_transfer_by_unit_code(dossier, officer_client):
-    response = act(officer_client, dossier, "transfer", {"unit": "26740", "note": "Thuộc thẩm quyền phường Sài Gòn"})
+def test_transfer_by_unit_code(dossier, officer_client, people):
+    response = act(
+        officer_client,
+        dossier,
+        "transfer",
+        {"unit": "26740", "note": "Thuộc thẩm quyền phường Sài Gòn", "reason": "wrong_area"},
+    )
+    assert response.status_code == 200, response.json()
+    response = act(client_for(people["officer.saigon"]), dossier, "accept_transfer", {})
     assert response.status_code == 200, response.json()
     assert response.json()["handling_unit"]["code"] == "26740"
-    response = act(officer_client, dossier, "transfer", {"unit": "nowhere", "note": "x"})
+    response = act(officer_client, dossier, "transfer", {"unit": "nowhere", "note": "x", "reason": "wrong_area"})
     assert response.json()["code"] in {"invalid", "not_found"}
 
 

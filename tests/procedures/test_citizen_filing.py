@@ -313,7 +313,7 @@ def test_my_dossier_shows_status_units_and_timeline(citizen_client, dossier):
     assert response.status_code == 200
     html = response.content.decode()
     assert "status-submitted" in html and 'class="timeline"' in html
-    assert [e.action for e in response.context["events"]] == ["create_draft", "submit"]
+    assert [e.action for e in response.context["events"]] == ["create_draft", "submit", "route"]
     assert 'id="withdraw"' in html  # withdrawing is allowed while submitted
 
 

@@ -31,6 +31,7 @@ def test_the_whole_lifecycle_through_the_services(dossier, citizen, people):
     assert list(d.events.values_list("action", flat=True)) == [
         "create_draft",
         "submit",
+        "route",
         "receive",
         "request_supplement",
         "supplement",

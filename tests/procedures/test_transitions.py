@@ -19,8 +19,6 @@ from django.utils import translation
 
 from govportal.tiers.models import Unit
 from govportal.tiers.selectors import work_calendar
-from govportal.tiers.services import posting_ensure
-from identity.models import User
 from procedures import selectors, services, workflow
 from procedures.deadlines import deadline_for
 from procedures.models import Dossier, DossierEvent
@@ -62,6 +60,8 @@ def allowed_kinds(rule: workflow.Rule) -> list[str]:
         kinds.append("head")
     if workflow.SYSTEM in rule.actors:
         kinds.append("system")
+    if workflow.TARGET_STAFF in rule.actors:
+        kinds.append("other_officer")  # staff of the unit the transfer waits at (see prepare)
     return kinds
 
 
@@ -104,7 +104,26 @@ def inputs_for(action: str, dossier: Dossier, actors) -> dict:
         inputs["new_due_at"] = base + timedelta(days=2)
     if action == "assign":
         inputs["assignee"] = actors["officer"]
+    if rule.needs_reason:
+        inputs["reason"] = "wrong_area"
     return inputs
+
+
+def prepare(dossier: Dossier, action: str, actors) -> Dossier:
+    """Rules answered by the unit a transfer waits at need a transfer waiting there (the other unit)."""
+    if (
+        workflow.TARGET_STAFF in workflow.ACTIONS[action].actors
+        and dossier.status in workflow.ACTIONS["transfer"].sources
+    ):
+        return services.dossier_transition(
+            dossier=dossier,
+            action="transfer",
+            actor=actors["officer"],
+            unit=Unit.objects.get(code=OTHER_UNIT),
+            reason="wrong_area",
+            note="Thuộc địa bàn khác",
+        )
+    return dossier
 
 
 def _unit_id(code: str) -> int:
@@ -149,6 +168,7 @@ def snapshot(dossier: Dossier) -> tuple:
         fresh.handling_unit_id,
         fresh.assigned_to_id,
         fresh.transfer_count,
+        fresh.pending_transfer_unit_id,
         fresh.supplement_count,
         DossierEvent.objects.filter(dossier=dossier).count(),
         fresh.documents.count(),
@@ -169,7 +189,7 @@ def refused(dossier: Dossier, action: str, actor, **inputs) -> DossierError:
 @pytest.mark.parametrize(("source", "action", "kind"), ALLOWED, ids=[f"{a}-from-{s}-by-{k}" for s, a, k in ALLOWED])
 def test_the_allowed_actor_applies_the_rule(source, action, kind, procedure, actors):
     rule = TABLE[source, action]
-    dossier = dossier_in(source, procedure, actors)
+    dossier = prepare(dossier_in(source, procedure, actors), action, actors)
     before = Dossier.objects.get(pk=dossier.pk)
     actor = actors[kind]
     inputs = inputs_for(action, dossier, actors)
@@ -192,7 +212,11 @@ def test_the_allowed_actor_applies_the_rule(source, action, kind, procedure, act
     if action == "assign":
         assert result.assigned_to == actors["officer"]
     if action == "transfer":
-        assert result.handling_unit == inputs["unit"] and result.transfer_count == 1
+        assert result.pending_transfer_unit == inputs["unit"] and result.transfer_count == 0
+    if action == "accept_transfer":
+        assert result.acting_unit_id == _unit_id(OTHER_UNIT) and result.transfer_count == 1
+    if action == "return_transfer":
+        assert result.pending_transfer_unit is None and result.acting_unit_id == _unit_id(HOME_UNIT)
     if rule.needs_result:
         assert result.documents.filter(role="result").count() == 1
     if action == "apologise":
@@ -207,9 +231,10 @@ def test_the_allowed_actor_applies_the_rule(source, action, kind, procedure, act
 @pytest.mark.parametrize(("source", "action"), TRANSITIONS, ids=[f"{a}-from-{s}" for s, a in TRANSITIONS])
 def test_everyone_else_is_refused_as_forbidden(source, action, procedure, actors):
     """The applicant (for staff rules), another unit's officer, another citizen, a city admin (they read, never act)."""
-    dossier = dossier_in(source, procedure, actors)
+    dossier = prepare(dossier_in(source, procedure, actors), action, actors)
     kinds = refused_kinds(TABLE[source, action])
-    assert "city_admin" in kinds and "other_officer" in kinds and "other_citizen" in kinds
+    assert "city_admin" in kinds and "other_citizen" in kinds
+    assert "other_officer" in kinds or workflow.TARGET_STAFF in TABLE[source, action].actors
     for kind in kinds:
         error = refused(dossier, action, actors[kind], **inputs_for(action, dossier, actors))
         assert error.code == "forbidden", kind
@@ -218,7 +243,7 @@ def test_everyone_else_is_refused_as_forbidden(source, action, procedure, actors
 
 @pytest.mark.parametrize(("source", "action"), NOTE_RULES, ids=[f"{a}-from-{s}" for s, a in NOTE_RULES])
 def test_a_rule_that_needs_a_note_refuses_an_empty_one(source, action, procedure, actors):
-    dossier = dossier_in(source, procedure, actors)
+    dossier = prepare(dossier_in(source, procedure, actors), action, actors)
     kind = allowed_kinds(TABLE[source, action])[0]
     for empty in ("", "   \n "):
         inputs = {**inputs_for(action, dossier, actors), "note": empty}
@@ -294,7 +319,7 @@ def test_every_action_has_a_label_in_both_languages():
 
 def test_the_table_names_only_known_statuses_and_actors():
     statuses = set(DossierStatus.values)
-    known_actors = {workflow.APPLICANT, workflow.STAFF, workflow.HEAD, workflow.SYSTEM}
+    known_actors = {workflow.APPLICANT, workflow.STAFF, workflow.HEAD, workflow.SYSTEM, workflow.TARGET_STAFF}
     for rule in RULES:
         assert rule.sources and rule.sources <= statuses, rule.action
         assert rule.target in statuses | {None, workflow.PREVIOUS}, rule.action
@@ -302,35 +327,10 @@ def test_the_table_names_only_known_statuses_and_actors():
     assert len({rule.action for rule in RULES}) == len(RULES)
 
 
-def test_the_fourth_transfer_is_refused_unless_a_city_admin_makes_it(procedure, actors, people):
-    home, other = Unit.objects.get(code=HOME_UNIT), Unit.objects.get(code=OTHER_UNIT)
-    officers = {home.pk: actors["officer"], other.pk: actors["other_officer"]}
-    dossier = submitted_dossier(procedure, actors["applicant"])
-    for _hop in range(workflow.MAX_TRANSFERS):
-        target = other if dossier.acting_unit_id == home.pk else home
-        dossier = services.dossier_transition(
-            dossier=dossier,
-            action="transfer",
-            actor=officers[dossier.acting_unit_id],
-            note="Sai thẩm quyền",
-            unit=target,
-        )
-    assert dossier.transfer_count == workflow.MAX_TRANSFERS and dossier.acting_unit_id == other.pk
-    for actor in (actors["other_officer"], people["head.saigon"], None):
-        error = refused(dossier, "transfer", actor, note="Lần thứ tư", unit=home)
-        assert error.code == "transfer_limit"
-    # A city coordinator (a city admin who is also posted to the unit) may still move it.
-    coordinator = User.objects.create(username="coordinator.city", full_name="Điều phối viên")
-    posting_ensure(user=coordinator, unit=Unit.objects.get(code="79"), role="city_admin")
-    posting_ensure(user=coordinator, unit=other, role="officer")
-    moved = services.dossier_transition(
-        dossier=dossier, action="transfer", actor=coordinator, note="Điều phối", unit=home
-    )
-    assert moved.transfer_count == workflow.MAX_TRANSFERS + 1 and moved.handling_unit == home
-
-
 def test_a_transfer_to_the_same_unit_is_refused(dossier, actors):
-    error = refused(dossier, "transfer", actors["officer"], note="?", unit=Unit.objects.get(code=HOME_UNIT))
+    error = refused(
+        dossier, "transfer", actors["officer"], note="?", unit=Unit.objects.get(code=HOME_UNIT), reason="wrong_area"
+    )
     assert error.code == "same_unit"
 
 
@@ -436,11 +436,13 @@ def test_a_transfer_keeps_the_clock(procedure, actors):
             actor=actors["officer"],
             note="Thuộc thẩm quyền phường Sài Gòn",
             unit=Unit.objects.get(code=OTHER_UNIT),
+            reason="wrong_area",
         )
+        moved = services.dossier_transition(dossier=moved, action="accept_transfer", actor=actors["other_officer"])
     assert moved.received_at == at(2026, 3, 2, 9, 0)
     assert moved.due_at == at(2026, 3, 5, 9, 0)
     assert moved.paused_at is None and moved.status == "received"
-    assert moved.events.get(action="transfer").data["hop"] == 1
+    assert moved.events.get(action="accept_transfer").data["hop"] == 1
     # The new unit acts now; the old one no longer may.
     refused(moved, "start_processing", actors["officer"])
     started = services.dossier_transition(dossier=moved, action="start_processing", actor=actors["other_officer"])

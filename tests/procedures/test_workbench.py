@@ -295,7 +295,7 @@ def test_the_dossier_page_shows_what_the_officer_needs(officer_client, people, d
     document = dossier.documents.get()
     assert f'href="/dossiers/{dossier.code}/documents/{document.pk}/"' in html
     assert 'id="registry-record"' in html
-    assert [e.action for e in response.context["events"]] == ["create_draft", "submit"]
+    assert [e.action for e in response.context["events"]] == ["create_draft", "submit", "route"]
     assert "slip-link" not in html  # before receipt there is no appointment slip
 
 
@@ -342,7 +342,7 @@ def test_the_action_forms_follow_the_table_and_the_role(people, dossier):
     ]
     forms = {f.rule.action: f for f in head.context["action_forms"]}
     assert set(forms["refuse_receipt"].fields) == {"version", "note"}
-    assert set(forms["transfer"].fields) == {"version", "note", "unit"}
+    assert set(forms["transfer"].fields) == {"version", "note", "unit", "reason"}
     assert set(forms["receive"].fields) == {"version"}
     assert forms["receive"].initial["version"] == dossier.version
     units = [key for _group, choices in forms["transfer"].fields["unit"].choices[1:] for key, _label in choices]
@@ -422,7 +422,7 @@ def test_claim_takes_the_dossier(officer_client, people, dossier):
     assert refreshed(dossier).assigned_to == people["officer.benthanh"]
 
 
-def test_transfer_through_the_page(officer_client, dossier):
+def test_transfer_through_the_page(officer_client, dossier, people):
     saigon = Unit.objects.get(code="26740")
     response = officer_client.post(
         action_url(dossier, "transfer"),
@@ -430,7 +430,16 @@ def test_transfer_through_the_page(officer_client, dossier):
             "transfer-version": dossier.version,
             "transfer-note": "Thuộc thẩm quyền phường Sài Gòn",
             "transfer-unit": saigon.pk,
+            "transfer-reason": "wrong_area",
         },
+    )
+    assert response.status_code == 302
+    assert refreshed(dossier).pending_transfer_unit == saigon
+    # Phường Sài Gòn sees it in its queue and accepts it on the page.
+    saigon_client = client_for(people["officer.saigon"])
+    assert dossier.pk in [row.pk for row in saigon_client.get(QUEUE).context["rows"]]
+    response = saigon_client.post(
+        action_url(dossier, "accept_transfer"), {"accept_transfer-version": refreshed(dossier).version}
     )
     assert response.status_code == 302
     assert refreshed(dossier).handling_unit == saigon

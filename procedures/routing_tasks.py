@@ -1,0 +1,41 @@
+"""Routing tasks: thin, they take IDs and call `procedures.routing`.
+
+`route_dossier` is dispatched on commit after a submission; `sweep_unrouted_dossiers`
+runs on beat (settings "sweep-unrouted-dossiers") and dispatches again whatever
+stayed unrouted, so a broker outage delays routing and loses nothing. Both are
+safe to run twice: routing is idempotent. Acknowledged late and retried with
+backoff on database and broker errors (PortalTask).
+"""
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+
+from govportal.tasks import PortalTask
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["route_dossier", "sweep_unrouted_dossiers"]
+
+
+@shared_task(base=PortalTask, name="procedures.route_dossier", acks_late=True)
+def route_dossier(dossier_id: int) -> bool:
+    """Route one dossier; False when there was nothing to do (already routed, gone, a draft)."""
+    from procedures.routing import dossier_route
+
+    return dossier_route(dossier_id=dossier_id)
+
+
+@shared_task(base=PortalTask, name="procedures.sweep_unrouted_dossiers", acks_late=True)
+def sweep_unrouted_dossiers() -> int:
+    """Dispatch routing again for dossiers committed but left unrouted; returns how many."""
+    from procedures.routing import unrouted_dossier_ids
+
+    ids = unrouted_dossier_ids(older_than=timedelta(seconds=settings.ROUTING_SWEEP_AFTER_SECONDS))
+    for dossier_id in ids:
+        route_dossier.delay(dossier_id)
+    if ids:
+        logger.warning("Routing sweep: %s dossier(s) were committed but not routed; dispatched again.", len(ids))
+    return len(ids)
