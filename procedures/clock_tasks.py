@@ -12,7 +12,7 @@ from govportal.tasks import PortalTask
 __all__ = ["notify_dossier_clock", "run_dossier_clocks"]
 
 
-@shared_task(base=PortalTask, name="procedures.run_dossier_clocks")
+@shared_task(base=PortalTask, name="procedures.run_dossier_clocks", ignore_result=True)
 def run_dossier_clocks() -> dict:
     """Fire the due-soon, overdue and escalation steps that are due; returns counts per kind."""
     from procedures.clocks import clocks_run
@@ -20,7 +20,7 @@ def run_dossier_clocks() -> dict:
     return clocks_run()
 
 
-@shared_task(base=PortalTask, name="procedures.notify_dossier_clock")
+@shared_task(base=PortalTask, name="procedures.notify_dossier_clock", ignore_result=True)
 def notify_dossier_clock(event_id: int) -> int:
     """Tell the staff concerned about one clock event (queued on commit by procedures.clocks)."""
     from procedures.clocks import dossier_clock_notify

@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 __all__ = ["route_dossier", "sweep_unrouted_dossiers"]
 
 
-@shared_task(base=PortalTask, name="procedures.route_dossier", acks_late=True)
+@shared_task(base=PortalTask, name="procedures.route_dossier", acks_late=True, ignore_result=True)
 def route_dossier(dossier_id: int) -> bool:
     """Route one dossier; False when there was nothing to do (already routed, gone, a draft)."""
     from procedures.routing import dossier_route
@@ -28,7 +28,7 @@ def route_dossier(dossier_id: int) -> bool:
     return dossier_route(dossier_id=dossier_id)
 
 
-@shared_task(base=PortalTask, name="procedures.sweep_unrouted_dossiers", acks_late=True)
+@shared_task(base=PortalTask, name="procedures.sweep_unrouted_dossiers", acks_late=True, ignore_result=True)
 def sweep_unrouted_dossiers() -> int:
     """Dispatch routing again for dossiers committed but left unrouted; returns how many."""
     from procedures.routing import unrouted_dossier_ids

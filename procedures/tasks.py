@@ -11,7 +11,7 @@ from procedures.clock_tasks import *  # noqa: F401,F403
 from procedures.routing_tasks import *  # noqa: F401,F403
 
 
-@shared_task(base=PortalTask, name="procedures.tasks.notify_dossier_event")
+@shared_task(base=PortalTask, name="procedures.tasks.notify_dossier_event", ignore_result=True)
 def notify_dossier_event(event_id: int) -> int:
     """Tell the citizen about one dossier event (in the portal and by email). Idempotent."""
     from procedures.notifications import dossier_event_notify
