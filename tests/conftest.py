@@ -126,3 +126,22 @@ def celery_worker_process():
             process.kill()
         log.close()
         app.pool.force_close_all()
+
+
+@pytest.fixture
+def eid_at_live_server(live_server, settings):
+    """Point the portal's e-ID login at the mock provider served by live_server (its port is random)."""
+    import copy
+
+    providers = copy.deepcopy(settings.SOCIALACCOUNT_PROVIDERS)
+    providers["vneid"]["APPS"][0]["settings"]["server_url"] = f"{live_server.url}/mock-eid"
+    settings.SOCIALACCOUNT_PROVIDERS = providers
+    return live_server
+
+
+@pytest.fixture
+def population(units):
+    """The mock population registry (400 people across the 168 units), as `make run` seeds it."""
+    from identity.registry.services import registry_population_seed
+
+    registry_population_seed()

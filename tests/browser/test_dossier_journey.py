@@ -6,8 +6,6 @@ for a supplement; the citizen sends it; the officer decides with a result
 document; the citizen downloads the result.
 """
 
-import copy
-
 import pytest
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
 
@@ -21,7 +19,7 @@ PDF = b"%PDF-1.4\n% govportal test\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
 @pytest.fixture
-def portal(live_server, settings, units, tmp_path):
+def portal(eid_at_live_server, units, tmp_path):
     from django.core.management import call_command
 
     from identity.registry.services import registry_population_seed
@@ -30,9 +28,6 @@ def portal(live_server, settings, units, tmp_path):
     registry_population_seed()
     demo_dataset_seed()
     call_command("load_catalogue", verbosity=0)
-    providers = copy.deepcopy(settings.SOCIALACCOUNT_PROVIDERS)
-    providers["vneid"]["APPS"][0]["settings"]["server_url"] = f"{live_server.url}/mock-eid"
-    settings.SOCIALACCOUNT_PROVIDERS = providers
     for name in ("to-khai.pdf", "giay-chung-sinh.pdf", "ban-sao-bo-sung.pdf", "giay-khai-sinh.pdf"):
         (tmp_path / name).write_bytes(PDF)
     return tmp_path

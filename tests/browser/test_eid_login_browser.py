@@ -1,7 +1,5 @@
 """The citizen's e-ID login in a real browser: portal -> mock VNeID -> back, in Vietnamese."""
 
-import copy
-
 import pytest
 
 from tests.browser.test_home_accessibility import serious_violations
@@ -10,13 +8,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def mock_eid(live_server, settings, units):
+def mock_eid(eid_at_live_server, units):
     from identity.registry.services import registry_population_seed
 
     registry_population_seed()
-    providers = copy.deepcopy(settings.SOCIALACCOUNT_PROVIDERS)
-    providers["vneid"]["APPS"][0]["settings"]["server_url"] = f"{live_server.url}/mock-eid"
-    settings.SOCIALACCOUNT_PROVIDERS = providers
 
 
 def test_citizen_logs_in_with_vneid_and_lands_on_their_profile_in_vietnamese(page, mock_eid, live_server):

@@ -23,7 +23,6 @@ from tests.procedures.conftest import (  # noqa: F401  (fixtures)
     dossier,
     pdf_upload,
     people,
-    population,
     procedure,
 )
 

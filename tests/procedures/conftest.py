@@ -26,13 +26,6 @@ def people(demo_users, population):
     return {u.username: u for u in User.objects.all()}
 
 
-@pytest.fixture
-def population(units):
-    from identity.registry.services import registry_population_seed
-
-    registry_population_seed()
-
-
 def make_procedure(*, code="1.000656", tier="commune", department=None, days=3, min_eid_level=2) -> Procedure:
     procedure = Procedure.objects.create(
         code=code,
