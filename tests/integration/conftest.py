@@ -194,11 +194,14 @@ CELERY_TASK_EAGER_PROPAGATES = False
 DATABASES["default"]["NAME"] = {self.database_name!r}
 CELERY_BROKER_URL = {self.broker_url!r}
 CELERY_RESULT_BACKEND = {self.broker_url if self.store_results else None!r}
-# Look for abandoned (unacknowledged) messages every second, not every ~100 s.
+# Look for abandoned (unacknowledged) messages every second, not every ~100 s. The
+# look-up holds a lock in Redis; a worker killed while holding it would block every
+# other worker's look-ups until the lock expires (300 s by default): 5 s here.
 CELERY_BROKER_TRANSPORT_OPTIONS = {{
     "visibility_timeout": {self.visibility_timeout},
     "unacked_restore_interval": 1,
     "unacked_restore_throttle": 1,
+    "unacked_mutex_expire": 5,
 }}
 ROUTING_SWEEP_AFTER_SECONDS = {self.sweep_after_seconds}
 CELERY_BEAT_SCHEDULE = {{

@@ -291,6 +291,11 @@ def test_a_worker_killed_mid_task_does_not_route_twice(routing_cluster, live_ser
     shortened here to 5 s). Both redeliveries run the task a second time, and
     the second run must change nothing.
 
+    Beat runs the sweep, as in production: kombu's Redis transport pops a message
+    with BRPOP before recording it as unacknowledged, so a worker killed between
+    the two (or with the reply still in its socket) loses that message outright.
+    Those dossiers are committed and unrouted, and the sweep dispatches them again.
+
     The workers keep no results here. With a result stored, Celery acknowledges
     a task whose child died after storing SUCCESS and never runs it again; the
     window that matters is between the commit and the acknowledgement when no
@@ -299,6 +304,8 @@ def test_a_worker_killed_mid_task_does_not_route_twice(routing_cluster, live_ser
     commune, city, units = procedures_and_units()
     routing_cluster.visibility_timeout = 5
     routing_cluster.store_results = False
+    routing_cluster.sweep_after_seconds = 10
+    routing_cluster.sweep_every_seconds = 3
     apis = citizen_apis(live_server.url)
     filings = [(apis[i % 2], (city if i % 4 == 3 else commune).code, units[i % 20].code) for i in range(40)]
     drafts = in_parallel(lambda f: (f[0], f[0].draft(procedure=f[1], unit=f[2]), f[1], f[2]), filings)
@@ -315,6 +322,7 @@ def test_a_worker_killed_mid_task_does_not_route_twice(routing_cluster, live_ser
     hooks = {"record": str(runs), "die_after": {str(child_victim): "child", str(worker_victim): "worker"}}
     # Both workers carry the same instructions: whichever runs the victim's task dies, once.
     workers = [routing_cluster.start_worker(name, hooks=hooks) for name in ("w1", "w2")]
+    routing_cluster.start_beat()
 
     in_parallel(lambda d: d[0].submit(d[1]), drafts)
     wait_until_routed(plan, timeout=90, cluster=routing_cluster)
