@@ -1,6 +1,6 @@
 """The legal clocks: due-soon warnings, overdue flags and escalations, run by beat.
 
-Four steps, each fired at most once per dossier, in this order:
+Four steps, each fired at most once per due date, in this order:
 
 * ``due_soon``: the share ``CLOCK_DUE_SOON_SHARE`` (default 0.8) of the
   procedure's time limit is used up, i.e. the working hours left until
@@ -15,8 +15,9 @@ Four steps, each fired at most once per dossier, in this order:
   working days after ``due_at``; the city admins and the city's coordinating
   unit (the Public Administration Service Centre) follow it up.
 
-Every condition uses the dossier's current ``due_at``, so an apology with a new
-date defers the escalations that have not fired yet. Only running clocks fire:
+Every condition uses the dossier's current ``due_at``. An apology with a new
+date clears the four flags (procedures.services): missing the new date fires
+the steps again, against that date. Only running clocks fire:
 a paused dossier (supplement requested) or a final one never does.
 
 This module is the only writer of the clock flags. Each step locks the row,
@@ -45,7 +46,7 @@ from govportal.tiers.models import Role
 from govportal.tiers.selectors import coordinating_unit, work_calendar
 from identity.notifications import SUBJECT_SEPARATOR, bilingual, notification_send
 from procedures.deadlines import deadline_for
-from procedures.models import Dossier, DossierEvent, Procedure, TimeLimitUnit
+from procedures.models import CLOCK_FLAGS, Dossier, DossierEvent, Procedure, TimeLimitUnit
 from procedures.services import _event
 from procedures.workflow import CLOCK_RUNNING
 
@@ -56,12 +57,7 @@ OVERDUE = "overdue"
 ESCALATED_TO_HEAD = "escalated_to_head"
 ESCALATED_TO_CITY = "escalated_to_city"
 KINDS = (DUE_SOON, OVERDUE, ESCALATED_TO_HEAD, ESCALATED_TO_CITY)
-FLAGS = {
-    DUE_SOON: "due_soon_warned_at",
-    OVERDUE: "overdue_flagged_at",
-    ESCALATED_TO_HEAD: "escalated_to_head_at",
-    ESCALATED_TO_CITY: "escalated_to_city_at",
-}
+FLAGS = dict(zip(KINDS, CLOCK_FLAGS, strict=True))
 
 # The city's Public Administration Service Centre coordinates across units; the
 # city itself stands in where the department is not loaded.

@@ -135,6 +135,10 @@ class RequiredDocument(models.Model):
         return self.name_vi
 
 
+# When each step of the legal clock fired (procedures.clocks), in the order the steps fire.
+CLOCK_FLAGS = ("due_soon_warned_at", "overdue_flagged_at", "escalated_to_head_at", "escalated_to_city_at")
+
+
 class Dossier(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     code = models.CharField(_("dossier code"), max_length=40, unique=True, null=True, blank=True)
@@ -199,7 +203,7 @@ class Dossier(models.Model):
     transfer_reason = models.CharField(_("transfer reason"), max_length=40, blank=True)
     # City-tier dossiers received at a ward must reach their department by this instant.
     forward_by = models.DateTimeField(_("forward by"), null=True, blank=True)
-    # The legal clocks (beat): each fires once.
+    # The legal clocks (beat): each fires once per due date (CLOCK_FLAGS; an apology re-arms them).
     due_soon_warned_at = models.DateTimeField(_("due-soon warning sent at"), null=True, blank=True)
     overdue_flagged_at = models.DateTimeField(_("flagged overdue at"), null=True, blank=True)
     escalated_to_head_at = models.DateTimeField(_("escalated to the head at"), null=True, blank=True)

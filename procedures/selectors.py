@@ -148,6 +148,7 @@ def can_act(user, dossier: Dossier) -> bool:
 
 EVENT_LABELS = {
     "create_draft": _("Draft created"),
+    "remove_document": _("File removed from the draft"),
     "route": _("Sent to the handling unit"),
     "due_soon": _("Due soon: warning to the officers"),
     "overdue": _("Overdue"),

@@ -14,7 +14,15 @@ from govportal.tiers.selectors import work_calendar
 from identity import access
 from procedures import workflow
 from procedures.deadlines import deadline_for
-from procedures.models import CodeSequence, DocumentRole, Dossier, DossierDocument, DossierEvent, Procedure
+from procedures.models import (
+    CLOCK_FLAGS,
+    CodeSequence,
+    DocumentRole,
+    Dossier,
+    DossierDocument,
+    DossierEvent,
+    Procedure,
+)
 from procedures.uploads import discard, store_upload
 from procedures.workflow import DossierStatus as S
 
@@ -125,6 +133,42 @@ def document_attach(*, dossier: Dossier, actor, upload, key: str = "", role: str
     return document
 
 
+def document_remove(*, dossier: Dossier, actor, document_id: int) -> DossierDocument:
+    """Take a file back out of the citizen's own draft (a wrong file, a better scan).
+
+    Only drafts: once submitted, the dossier's papers are the record. The stored
+    file is deleted only after the removal commits, and the timeline keeps its
+    name and checksum.
+    """
+    if dossier.status != S.DRAFT or dossier.applicant_id != actor.pk:
+        raise DossierError("not_editable", _("Only your own draft can be edited."), status_code=409)
+    with transaction.atomic():
+        document = (
+            DossierDocument.objects.select_for_update()
+            .filter(dossier=dossier, pk=document_id, role=DocumentRole.APPLICATION)
+            .first()
+        )
+        if document is None:
+            raise DossierError("document_not_found", _("This file is not in your draft."), status_code=404)
+        stored_name = document.stored_name
+        document.delete()
+        _event(
+            dossier=dossier,
+            actor=actor,
+            action="remove_document",
+            from_status=S.DRAFT,
+            to_status=S.DRAFT,
+            data={
+                "document": document_id,
+                "key": document.key,
+                "name": document.original_name,
+                "sha256": document.sha256,
+            },
+        )
+        transaction.on_commit(lambda: discard(stored_name))
+    return document
+
+
 def missing_for_submission(dossier: Dossier) -> list[str]:
     """Names of required form fields and documents still missing."""
     missing = [
@@ -212,77 +256,85 @@ def dossier_transition(
     now = now or timezone.now()
     note = (note or "").strip()
     stored_result = None
-    with transaction.atomic():
-        locked = Dossier.objects.select_for_update().select_related("procedure").get(pk=dossier.pk)
-        if expected_version is not None and locked.version != expected_version:
-            raise DossierError(
-                "stale",
-                _("Someone else changed this dossier a moment ago. Reload it and check before acting."),
-                status_code=409,
-            )
-        rule = workflow.rule_for(locked.status, action)
-        if rule is None:
-            raise DossierError(
-                "not_allowed",
-                _("“%(action)s” is not possible while the dossier is “%(status)s”.")
-                % {
-                    "action": workflow.ACTIONS[action].label if action in workflow.ACTIONS else action,
-                    "status": locked.get_status_display(),
-                },
-                status_code=409,
-            )
-        _check_actor(rule, locked, actor)
-        errors = {}
-        if rule.needs_note and not note:
-            errors["note"] = _("Write the reason: the citizen will read it.")
-        if rule.needs_unit and unit is None:
-            errors["unit"] = _("Choose the unit.")
-        if rule.needs_result and result_upload is None:
-            errors["result"] = _("Attach the result document.")
-        if rule.needs_reason and reason not in workflow.TransferReason.values:
-            errors["reason"] = _("Choose the reason for the transfer.")
-        if errors:
-            raise DossierError("invalid", _("Some information is missing."), extra={"errors": errors})
+    try:
+        with transaction.atomic():
+            locked = Dossier.objects.select_for_update().select_related("procedure").get(pk=dossier.pk)
+            if expected_version is not None and locked.version != expected_version:
+                raise DossierError(
+                    "stale",
+                    _("Someone else changed this dossier a moment ago. Reload it and check before acting."),
+                    status_code=409,
+                )
+            rule = workflow.rule_for(locked.status, action)
+            if rule is None:
+                raise DossierError(
+                    "not_allowed",
+                    _("“%(action)s” is not possible while the dossier is “%(status)s”.")
+                    % {
+                        "action": workflow.ACTIONS[action].label if action in workflow.ACTIONS else action,
+                        "status": locked.get_status_display(),
+                    },
+                    status_code=409,
+                )
+            _check_actor(rule, locked, actor)
+            errors = {}
+            if rule.needs_note and not note:
+                errors["note"] = _("Write the reason: the citizen will read it.")
+            if rule.needs_unit and unit is None:
+                errors["unit"] = _("Choose the unit.")
+            if rule.needs_result and result_upload is None:
+                errors["result"] = _("Attach the result document.")
+            if rule.needs_reason and reason not in workflow.TransferReason.values:
+                errors["reason"] = _("Choose the reason for the transfer.")
+            if errors:
+                raise DossierError("invalid", _("Some information is missing."), extra={"errors": errors})
 
-        from_status = locked.status
-        data = {}
-        apply = _EFFECTS.get(action)
-        if apply is not None:
-            data = apply(
-                locked,
+            from_status = locked.status
+            data = {}
+            apply = _EFFECTS.get(action)
+            if apply is not None:
+                data = apply(
+                    locked,
+                    actor=actor,
+                    note=note,
+                    unit=unit,
+                    reason=reason,
+                    new_due_at=new_due_at,
+                    assignee=assignee,
+                    now=now,
+                )
+            target = rule.target
+            if target == workflow.PREVIOUS:
+                target = locked.status_before_pause or S.SUBMITTED
+                locked.status_before_pause = ""
+            if rule.clock:
+                data.update(_apply_clock(locked, rule.clock, from_status=from_status, now=now))
+            if target is not None:
+                locked.status = target
+            if rule.needs_result:
+                stored_result = document_attach(
+                    dossier=locked, actor=actor, upload=result_upload, role=DocumentRole.RESULT
+                )
+                data["result_document"] = stored_result.pk
+            locked.version += 1
+            locked.save()
+            event = _event(
+                dossier=locked,
                 actor=actor,
+                action=action,
+                from_status=from_status,
+                to_status=locked.status,
                 note=note,
-                unit=unit,
-                reason=reason,
-                new_due_at=new_due_at,
-                assignee=assignee,
+                data=data,
                 now=now,
             )
-        target = rule.target
-        if target == workflow.PREVIOUS:
-            target = locked.status_before_pause or S.SUBMITTED
-            locked.status_before_pause = ""
-        if rule.clock:
-            data.update(_apply_clock(locked, rule.clock, from_status=from_status, now=now))
-        if target is not None:
-            locked.status = target
-        if rule.needs_result:
-            stored_result = document_attach(dossier=locked, actor=actor, upload=result_upload, role=DocumentRole.RESULT)
-            data["result_document"] = stored_result.pk
-        locked.version += 1
-        locked.save()
-        event = _event(
-            dossier=locked,
-            actor=actor,
-            action=action,
-            from_status=from_status,
-            to_status=locked.status,
-            note=note,
-            data=data,
-            now=now,
-        )
-        if action in NOTIFY_ACTIONS:
-            transaction.on_commit(lambda: _notify(event.pk))
+            if action in NOTIFY_ACTIONS:
+                transaction.on_commit(lambda: _notify(event.pk))
+    except BaseException:
+        # The decision was not recorded: its result file must not stay behind on the disk.
+        if stored_result is not None:
+            discard(stored_result.stored_name)
+        raise
     return locked
 
 
@@ -445,7 +497,17 @@ def _apologise(dossier, *, new_due_at, now, **kwargs):
     old = dossier.due_at
     dossier.due_at = new_due_at
     dossier.is_overdue = False
-    return {"old_due_at": old.isoformat(), "new_due_at": new_due_at.isoformat(), "before_deadline": now <= old}
+    # The clocks start over against the new date: missing it is late again, and
+    # the head (and later the city) must hear of it again.
+    rearmed = [flag for flag in CLOCK_FLAGS if getattr(dossier, flag) is not None]
+    for flag in CLOCK_FLAGS:
+        setattr(dossier, flag, None)
+    return {
+        "old_due_at": old.isoformat(),
+        "new_due_at": new_due_at.isoformat(),
+        "before_deadline": now <= old,
+        "rearmed": rearmed,
+    }
 
 
 def _claim(dossier, *, actor, **kwargs):

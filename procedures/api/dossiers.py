@@ -254,6 +254,20 @@ class DraftDocumentCreateApi(APIView):
         return Response(DocumentOutputSerializer(document).data, status=201)
 
 
+class DraftDocumentDeleteApi(APIView):
+    @extend_schema(
+        tags=TAGS,
+        operation_id="dossiers_draft_documents_destroy",
+        summary="Remove a document from a draft",
+        description="Only drafts: once submitted, the dossier's documents are the record.",
+        responses={204: None, **_errors(401, 404, 409)},
+    )
+    def delete(self, request, uuid, document_id):
+        dossier = selectors.dossier_draft_get(user=request.user, uuid=uuid)
+        services.document_remove(dossier=dossier, actor=request.user, document_id=document_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class DraftSubmitApi(APIView):
     @extend_schema(
         tags=TAGS,
@@ -415,6 +429,11 @@ urlpatterns = [
     path("dossiers/", DossierCollectionApi.as_view(), name="dossier-list"),
     path("dossiers/drafts/<uuid:uuid>/", DraftApi.as_view(), name="dossier-draft"),
     path("dossiers/drafts/<uuid:uuid>/documents/", DraftDocumentCreateApi.as_view(), name="dossier-draft-documents"),
+    path(
+        "dossiers/drafts/<uuid:uuid>/documents/<int:document_id>/",
+        DraftDocumentDeleteApi.as_view(),
+        name="dossier-draft-document",
+    ),
     path("dossiers/drafts/<uuid:uuid>/submit/", DraftSubmitApi.as_view(), name="dossier-draft-submit"),
     path("dossiers/<str:code>/", DossierDetailApi.as_view(), name="dossier-detail"),
     path("dossiers/<str:code>/events/", DossierEventListApi.as_view(), name="dossier-events"),

@@ -213,6 +213,7 @@ def dossier_draft(request, uuid):
                 services.document_attach(dossier=dossier, actor=request.user, upload=upload, key=key)
             except ApplicationError as error:
                 form.add_error(field_name, error.detail)
+        removed = _remove_requested_document(request, dossier)
     except DossierError as error:
         messages.error(request, error.detail)
         return redirect("my-dossiers")
@@ -225,10 +226,29 @@ def dossier_draft(request, uuid):
         return render(
             request, "procedures/citizen/draft.html", _draft_context(dossier, form, documents=documents), status=400
         )
+    if removed is not None:
+        messages.success(request, _("“%(name)s” was removed from your draft.") % {"name": removed.original_name})
+        return redirect(f"{reverse('dossier-draft', kwargs={'uuid': dossier.uuid})}#documents")
     if request.POST.get("action") == "review":
         return redirect("dossier-review", uuid=dossier.uuid)
     messages.success(request, _("Your draft was saved. You can come back to it later from “My dossiers”."))
     return redirect("dossier-draft", uuid=dossier.uuid)
+
+
+def _remove_requested_document(request, dossier):
+    """The draft form's "Remove" buttons post the file's id (no nested form: it works without JavaScript)."""
+    document_id = request.POST.get("remove_document", "")
+    if not document_id:
+        return None
+    try:
+        return services.document_remove(
+            dossier=dossier, actor=request.user, document_id=int(document_id) if document_id.isdigit() else 0
+        )
+    except DossierError as error:
+        if error.code != "document_not_found":
+            raise
+        messages.error(request, error.detail)  # already removed (another tab, a double click): nothing lost
+        return None
 
 
 @citizen_required

@@ -160,6 +160,53 @@ def test_filing_draft_prefill_upload_review_submit(citizen_client, citizen, proc
     assert any(dossier.code in str(m) for m in page.context["messages"])
 
 
+def test_a_file_sent_by_mistake_is_removed_from_the_draft_and_from_the_disk(
+    citizen_client, citizen, procedure, django_capture_on_commit_callbacks
+):
+    from procedures.models import DossierEvent
+    from procedures.uploads import stored_path
+
+    dossier = start(citizen_client, procedure)
+    draft_post(citizen_client, dossier, **{"doc_to-khai": pdf_upload("nham-file.pdf")})
+    draft_post(citizen_client, dossier, **{"doc_to-khai": pdf_upload("to-khai.pdf")})
+    wrong, right = dossier.documents.order_by("pk")
+    html = citizen_client.get(reverse("dossier-draft", kwargs={"uuid": dossier.uuid})).content.decode()
+    assert f'name="remove_document" value="{wrong.pk}"' in html
+    # Enter in a field must save, not remove: the form's first submit button is "save".
+    assert html.index('name="action" value="save"') < html.index('name="remove_document"')
+
+    with_typing = {"f_partner_name": "Phạm Thị Hoa", "remove_document": str(wrong.pk)}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = draft_post(citizen_client, dossier, **with_typing)
+    assert response.status_code == 302
+    assert response.url == reverse("dossier-draft", kwargs={"uuid": dossier.uuid}) + "#documents"
+    assert list(dossier.documents.values_list("original_name", flat=True)) == ["to-khai.pdf"]
+    assert not stored_path(wrong.stored_name).exists() and stored_path(right.stored_name).exists()
+    dossier.refresh_from_db()
+    assert dossier.form_data["partner_name"] == "Phạm Thị Hoa"  # what was typed is saved as well
+    event = DossierEvent.objects.get(dossier=dossier, action="remove_document")
+    assert event.actor == citizen and event.data["name"] == "nham-file.pdf" and event.data["sha256"] == wrong.sha256
+
+    # The same button twice (a double click, another tab): a message, nothing else removed.
+    response = draft_post(citizen_client, dossier, remove_document=str(wrong.pk))
+    assert response.status_code == 302
+    assert dossier.documents.count() == 1
+
+
+def test_files_of_a_submitted_dossier_or_of_another_draft_cannot_be_removed(citizen_client, people, procedure):
+    dossier = start(citizen_client, procedure)
+    draft_post(citizen_client, dossier, **{"doc_to-khai": pdf_upload("to-khai.pdf")})
+    other = submitted_dossier(procedure, people["079190004567"])
+    others_file = other.documents.get()
+    response = draft_post(citizen_client, dossier, remove_document=str(others_file.pk))
+    assert response.status_code == 302 and "#documents" not in response.url
+    assert other.documents.filter(pk=others_file.pk).exists()
+    with pytest.raises(services.DossierError) as refused:
+        services.document_remove(dossier=other, actor=people["079190004567"], document_id=others_file.pk)
+    assert refused.value.code == "not_editable"
+    assert other.documents.filter(pk=others_file.pk).exists()
+
+
 def test_save_draft_keeps_the_answers_and_stays_on_the_draft(citizen_client, procedure):
     dossier = start(citizen_client, procedure)
     response = draft_post(citizen_client, dossier, f_partner_name="Phạm Thị Hoa")

@@ -245,7 +245,27 @@ def test_an_apology_with_a_new_date_defers_the_escalations_not_yet_fired(receive
     run(at(2026, 3, 5, 9, 0))  # overdue, head told
     act(received, "apologise", officer, at(2026, 3, 5, 10, 0), note="Chờ xác minh", new_due_at=at(2026, 3, 12, 9, 0))
     assert run(at(2026, 3, 9, 9, 0)) == NOTHING  # two working days after the old date
-    assert run(at(2026, 3, 16, 9, 0)) == fired(escalated_to_city=1)  # two after the new one
+    assert run(at(2026, 3, 12, 9, 0)) == fired(overdue=1, escalated_to_head=1)  # the new date missed
+    assert run(at(2026, 3, 16, 9, 0)) == fired(escalated_to_city=1)  # two working days after the new one
+
+
+def test_an_apology_starts_the_clocks_again_against_the_new_date(received, officer, run):
+    assert run(at(2026, 3, 5, 9, 0)) == fired(overdue=1, escalated_to_head=1)
+    apologised = act(
+        received, "apologise", officer, at(2026, 3, 5, 10, 0), note="Chờ xác minh", new_due_at=at(2026, 3, 12, 9, 0)
+    )
+    assert not apologised.is_overdue
+    assert [getattr(apologised, flag) for flag in clocks.FLAGS.values()] == [None] * 4
+    event = DossierEvent.objects.get(dossier=received, action="apologise")
+    assert event.data["rearmed"] == ["overdue_flagged_at", "escalated_to_head_at"]
+    # 80% of the 24 working hours before Thursday 12 March 09:00, as before the old date.
+    assert run(at(2026, 3, 11, 13, 41)) == NOTHING
+    assert run(at(2026, 3, 11, 13, 42)) == fired(due_soon=1)
+    assert run(at(2026, 3, 12, 8, 59)) == NOTHING
+    assert run(at(2026, 3, 12, 9, 0)) == fired(overdue=1, escalated_to_head=1)
+    assert run(at(2026, 3, 12, 9, 5)) == NOTHING  # once per date
+    assert Dossier.objects.get(pk=received.pk).is_overdue
+    assert clock_events(received) == ["overdue", "escalated_to_head", "due_soon", "overdue", "escalated_to_head"]
 
 
 # --- clocks that do not run ----------------------------------------------------------------------

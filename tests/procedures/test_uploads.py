@@ -178,3 +178,27 @@ def test_a_unicode_name_survives_the_download(citizen_client, citizen, procedure
     response = citizen_client.get(document_url(dossier, dossier.documents.get()))
     assert response.status_code == 200
     assert "filename*=utf-8''T%E1%BB%9D" in response["Content-Disposition"]
+
+
+def stored_files() -> set[Path]:
+    return {path for path in Path(settings.MEDIA_ROOT).rglob("*") if path.is_file()}
+
+
+def test_a_decision_that_fails_to_record_leaves_no_result_file_behind(dossier, people, monkeypatch):
+    officer = people["officer.benthanh"]
+    for action in ("receive", "start_processing"):
+        dossier = services.dossier_transition(dossier=dossier, action=action, actor=officer)
+    files_before = stored_files()
+    real_event = services._event
+
+    def failing_event(**kwargs):
+        if kwargs["action"] == "decide":
+            raise RuntimeError("the database went away")
+        return real_event(**kwargs)
+
+    monkeypatch.setattr(services, "_event", failing_event)
+    with pytest.raises(RuntimeError):
+        services.dossier_transition(dossier=dossier, action="decide", actor=officer, result_upload=pdf_upload("kq.pdf"))
+    assert stored_files() == files_before
+    dossier.refresh_from_db()
+    assert dossier.status == "processing" and not dossier.documents.filter(role="result").exists()
