@@ -2,7 +2,10 @@
 
 `PortalTask` is the base for every task: acknowledged late (settings), retried
 with exponential backoff on transient database or broker errors.
+`dispatch_after_commit` is how a committed change queues its follow-up work.
 """
+
+import logging
 
 from celery import Task, shared_task
 from django.core.cache import cache
@@ -12,6 +15,8 @@ from kombu.exceptions import OperationalError as BrokerError
 
 HEARTBEAT_CACHE_KEY = "govportal:beat:last"
 
+logger = logging.getLogger(__name__)
+
 
 class PortalTask(Task):
     autoretry_for = (OperationalError, InterfaceError, BrokerError, ConnectionError)
@@ -19,6 +24,24 @@ class PortalTask(Task):
     retry_backoff_max = 300
     retry_jitter = True
     max_retries = 8
+
+
+def dispatch_after_commit(task, *args, recovered_by: str) -> bool:
+    """Queue `task` for work whose data is already committed; never raise.
+
+    Called from `transaction.on_commit`: the user's change is saved, so a broker
+    outage must not turn it into an error page. Every caller names the beat
+    sweep that finds the work undone and queues it again (`recovered_by`).
+    Returns whether the message was handed to the broker.
+    """
+    try:
+        task.delay(*args)
+    except Exception:
+        logger.warning(
+            "Could not queue %s%r (broker down?): %s will queue it again.", task.name, args, recovered_by, exc_info=True
+        )
+        return False
+    return True
 
 
 @shared_task(base=PortalTask, name="govportal.tasks.ping")

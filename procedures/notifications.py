@@ -4,7 +4,9 @@ Run by `procedures.tasks.notify_dossier_event` after a transition in
 `services.NOTIFY_ACTIONS` committed. Each message is built from the event
 alone (its note, unit and data), never from the dossier's current state, so a
 late or repeated run says what happened at that step. The source key
-"dossier-event:<id>" makes a second run send nothing.
+"dossier-event:<id>" makes a second run send nothing, and lets the beat sweep
+(`unnotified_event_ids`) find the events whose task was lost: queued while the
+broker was down, or taken by a worker killed before it ran.
 
 Texts are English msgids rendered in Vietnamese and English (`bilingual`);
 dates are dd/mm/yyyy hh:mm in the city's time zone in both languages.
@@ -12,13 +14,16 @@ dates are dd/mm/yyyy hh:mm in the city's time zone in both languages.
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.db.models import CharField, Exists, OuterRef, Value
+from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_noop as N_
 
+from identity.models import Notification
 from identity.notifications import SUBJECT_SEPARATOR, bilingual, notification_send
 from procedures.models import DossierEvent
 
@@ -155,3 +160,25 @@ def dossier_event_notify(*, event_id: int) -> int:
         source=f"dossier-event:{event.pk}",
     )
     return int(notification.created or notification.emailed)
+
+
+def _source_of(event_id) -> Concat:
+    return Concat(Value("dossier-event:"), Cast(event_id, CharField()))
+
+
+def unnotified_event_ids(
+    *, older_than: timedelta, within: timedelta, now: datetime | None = None, limit: int = 500
+) -> list[int]:
+    """Events the applicant should have been told of, older than `older_than`, with no notification yet.
+
+    Only the last `within`: a notice days late helps nobody, and the event is on
+    the dossier's timeline anyway. Oldest first; `limit` bounds one sweep.
+    """
+    now = now or timezone.now()
+    told = Notification.objects.filter(user_id=OuterRef("dossier__applicant_id"), source=_source_of(OuterRef("pk")))
+    return list(
+        DossierEvent.objects.filter(action__in=MESSAGES.keys(), at__lte=now - older_than, at__gte=now - within)
+        .filter(~Exists(told))
+        .order_by("at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )

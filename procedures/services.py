@@ -1,6 +1,5 @@
 """Every write to dossiers goes through here: filing, documents and the one transition service."""
 
-import logging
 from datetime import datetime
 from decimal import Decimal
 
@@ -9,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from govportal.api.errors import ApplicationError
+from govportal.tasks import dispatch_after_commit
 from govportal.tiers.models import Unit
 from govportal.tiers.selectors import work_calendar
 from identity import access
@@ -25,8 +25,6 @@ from procedures.models import (
 )
 from procedures.uploads import discard, store_upload
 from procedures.workflow import DossierStatus as S
-
-logger = logging.getLogger(__name__)
 
 # Actions the citizen hears about (by email and in the portal).
 NOTIFY_ACTIONS = frozenset(
@@ -339,9 +337,10 @@ def dossier_transition(
 
 
 def _notify(event_id: int) -> None:
+    """Queue the citizen's notification; if the broker is down, the notification sweep sends it later."""
     from procedures.tasks import notify_dossier_event
 
-    notify_dossier_event.delay(event_id)
+    dispatch_after_commit(notify_dossier_event, event_id, recovered_by="the notification sweep")
 
 
 def _apply_clock(dossier: Dossier, effect: str, *, from_status: str, now: datetime) -> dict:
@@ -394,12 +393,7 @@ def _dispatch_routing(dossier_id: int) -> None:
     """
     from procedures.routing_tasks import route_dossier
 
-    try:
-        route_dossier.delay(dossier_id)
-    except Exception:
-        logger.warning(
-            "Could not queue routing of dossier %s (broker down?): the sweep will route it.", dossier_id, exc_info=True
-        )
+    dispatch_after_commit(route_dossier, dossier_id, recovered_by="the routing sweep")
 
 
 def _request_supplement(dossier, **kwargs):

@@ -71,6 +71,8 @@ CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "govportal.tasks.heartbeat", "schedule": timedelta(seconds=60)},
     # Re-dispatch dossiers committed but never routed (a broker outage loses nothing).
     "sweep-unrouted-dossiers": {"task": "procedures.sweep_unrouted_dossiers", "schedule": timedelta(seconds=30)},
+    # Re-queue citizens' notifications whose task was lost (broker down at the time, a killed worker).
+    "sweep-unnotified-events": {"task": "procedures.tasks.sweep_unnotified_events", "schedule": timedelta(minutes=1)},
     # The legal clocks: due-soon warnings, overdue flags, escalations.
     "dossier-clocks": {"task": "procedures.run_dossier_clocks", "schedule": timedelta(minutes=5)},
 }
@@ -78,5 +80,7 @@ CELERY_BEAT_SCHEDULE = {
 # Routing and clocks, configurable per deployment.
 ROUTING_SWEEP_AFTER_SECONDS = _env.int("ROUTING_SWEEP_AFTER_SECONDS", default=60)
 ROUTING_AUTO_ASSIGN = _env.bool("ROUTING_AUTO_ASSIGN", default=False)
+NOTIFY_SWEEP_AFTER_SECONDS = _env.int("NOTIFY_SWEEP_AFTER_SECONDS", default=120)
+NOTIFY_SWEEP_WITHIN_HOURS = _env.int("NOTIFY_SWEEP_WITHIN_HOURS", default=48)
 CLOCK_DUE_SOON_SHARE = _env.float("CLOCK_DUE_SOON_SHARE", default=0.8)
 CLOCK_ESCALATE_TO_CITY_AFTER_WORKING_DAYS = _env.int("CLOCK_ESCALATE_TO_CITY_AFTER_WORKING_DAYS", default=2)

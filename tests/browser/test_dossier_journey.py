@@ -28,7 +28,7 @@ def portal(eid_at_live_server, units, tmp_path):
     registry_population_seed()
     demo_dataset_seed()
     call_command("load_catalogue", verbosity=0)
-    for name in ("to-khai.pdf", "giay-chung-sinh.pdf", "ban-sao-bo-sung.pdf", "giay-khai-sinh.pdf"):
+    for name in ("to-khai.pdf", "giay-chung-sinh.pdf", "ban-sao-bo-sung.pdf", "giay-khai-sinh.pdf", "nham-file.pdf"):
         (tmp_path / name).write_bytes(PDF)
     return tmp_path
 
@@ -87,6 +87,17 @@ def test_file_supplement_decide_download(browser, live_server, portal):
     citizen.locator("input[name=f_child_birth_date]").fill("2026-11-20")
     citizen.locator("input[name=f_child_birth_place]").fill("Bệnh viện Từ Dũ")
     citizen.locator("input[name=f_relationship]").fill("Cha")
+    # A wrong file first: saved with Enter (which must save, not remove), then removed.
+    citizen.locator("input[name=doc_giay-chung-sinh]").set_input_files(str(portal / "nham-file.pdf"))
+    citizen.locator("input[name=f_relationship]").press("Enter")
+    citizen.wait_for_load_state()
+    remove = citizen.get_by_role("button", name="Xoá nham-file.pdf")
+    assert remove.count() == 1 and citizen.locator("input[name=f_relationship]").input_value() == "Cha"
+    remove.click()
+    citizen.wait_for_load_state()
+    assert citizen.get_by_role("button", name="Xoá nham-file.pdf").count() == 0
+    assert "nham-file.pdf" in citizen.locator("[role=status], .message").first.inner_text()
+    assert serious_violations(citizen) == []
     citizen.locator("input[name=doc_to-khai]").set_input_files(str(portal / "to-khai.pdf"))
     citizen.locator("input[name=doc_giay-chung-sinh]").set_input_files(str(portal / "giay-chung-sinh.pdf"))
     citizen.get_by_role("button", name="Xem lại trước khi nộp").click()
@@ -132,6 +143,7 @@ def test_file_supplement_decide_download(browser, live_server, portal):
         assert handle.read() == PDF
     assert list(dossier.events.values_list("action", flat=True)) == [
         "create_draft",
+        "remove_document",
         "submit",
         "route",  # on commit, by the routing task (eager in tests)
         "receive",

@@ -6,7 +6,6 @@ run the service and the tasks against the database with the default rules.
 """
 
 from datetime import date, datetime, timedelta
-from types import SimpleNamespace
 
 import pytest
 import time_machine
@@ -266,14 +265,14 @@ def test_a_broker_outage_never_fails_the_submission_and_the_sweep_routes_it_late
         raise BrokerError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
     with time_machine.travel(TUESDAY_MORNING, tick=False):
-        monkeypatch.setattr(routing_tasks, "route_dossier", SimpleNamespace(delay=broker_down))
+        monkeypatch.setattr(routing_tasks.route_dossier, "delay", broker_down)
         with django_capture_on_commit_callbacks(execute=True):
             dossier = submitted_dossier(procedure, citizen, route=False)
         monkeypatch.undo()  # the broker is back
     stored = Dossier.objects.get(pk=dossier.pk)
     assert stored.status == DossierStatus.SUBMITTED and stored.code
     assert stored.routed_at is None and stored.handling_unit is None
-    assert "the sweep will route it" in caplog.text
+    assert "the routing sweep will queue it again" in caplog.text
 
     with time_machine.travel(TUESDAY_MORNING + timedelta(seconds=30), tick=False):
         assert routing_tasks.sweep_unrouted_dossiers.delay().get() == 0  # not yet a minute old
