@@ -2,7 +2,8 @@
 
 `PortalTask` is the base for every task: acknowledged late (settings), retried
 with exponential backoff on transient database or broker errors.
-`dispatch_after_commit` is how a committed change queues its follow-up work.
+`dispatch_or_log` is how a committed change queues its follow-up work (from
+`transaction.on_commit`: it does not wait for a commit itself).
 """
 
 import logging
@@ -26,7 +27,7 @@ class PortalTask(Task):
     max_retries = 8
 
 
-def dispatch_after_commit(task, *args, recovered_by: str) -> bool:
+def dispatch_or_log(task, *args, recovered_by: str) -> bool:
     """Queue `task` for work whose data is already committed; never raise.
 
     Called from `transaction.on_commit`: the user's change is saved, so a broker

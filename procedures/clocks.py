@@ -41,7 +41,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, gettext, gettext_noop, ngettext
 
-from govportal.tasks import dispatch_after_commit
+from govportal.tasks import dispatch_or_log
 from govportal.tiers import calendar as cal
 from govportal.tiers.models import Role
 from govportal.tiers.selectors import coordinating_unit, work_calendar
@@ -176,7 +176,7 @@ def _queue_notification(event_id: int) -> None:
     from procedures.clock_tasks import notify_dossier_clock
 
     # Not swept: the event stays in the dossier's timeline and the workbench's due/overdue filters.
-    dispatch_after_commit(notify_dossier_clock, event_id, recovered_by="nobody (the clock event stays on the dossier)")
+    dispatch_or_log(notify_dossier_clock, event_id, recovered_by="nobody (the clock event stays on the dossier)")
 
 
 def dossier_warn_due_soon(

@@ -32,6 +32,8 @@ logger = logging.getLogger(__name__)
 # The citizen's pages (procedures.urls_citizen): the dossier and its receipt/appointment slip.
 DOSSIER_PAGE = "my-dossier"
 SLIP_PAGE = "dossier-slip"
+# A notification's `source` is this prefix and the event's id: once per event, and the sweep's marker.
+SOURCE_PREFIX = "dossier-event:"
 
 
 @dataclass(frozen=True)
@@ -157,13 +159,9 @@ def dossier_event_notify(*, event_id: int) -> int:
         subject=subject,
         body=body,
         link=reverse(message.link, kwargs={"code": dossier.code}),
-        source=f"dossier-event:{event.pk}",
+        source=f"{SOURCE_PREFIX}{event.pk}",
     )
     return int(notification.created or notification.emailed)
-
-
-def _source_of(event_id) -> Concat:
-    return Concat(Value("dossier-event:"), Cast(event_id, CharField()))
 
 
 def unnotified_event_ids(
@@ -175,7 +173,10 @@ def unnotified_event_ids(
     the dossier's timeline anyway. Oldest first; `limit` bounds one sweep.
     """
     now = now or timezone.now()
-    told = Notification.objects.filter(user_id=OuterRef("dossier__applicant_id"), source=_source_of(OuterRef("pk")))
+    told = Notification.objects.filter(
+        user_id=OuterRef("dossier__applicant_id"),
+        source=Concat(Value(SOURCE_PREFIX), Cast(OuterRef("pk"), CharField())),
+    )
     return list(
         DossierEvent.objects.filter(action__in=MESSAGES.keys(), at__lte=now - older_than, at__gte=now - within)
         .filter(~Exists(told))

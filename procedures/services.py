@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from govportal.api.errors import ApplicationError
-from govportal.tasks import dispatch_after_commit
+from govportal.tasks import dispatch_or_log
 from govportal.tiers.models import Unit
 from govportal.tiers.selectors import work_calendar
 from identity import access
@@ -340,7 +340,7 @@ def _notify(event_id: int) -> None:
     """Queue the citizen's notification; if the broker is down, the notification sweep sends it later."""
     from procedures.tasks import notify_dossier_event
 
-    dispatch_after_commit(notify_dossier_event, event_id, recovered_by="the notification sweep")
+    dispatch_or_log(notify_dossier_event, event_id, recovered_by="the notification sweep")
 
 
 def _apply_clock(dossier: Dossier, effect: str, *, from_status: str, now: datetime) -> dict:
@@ -393,7 +393,7 @@ def _dispatch_routing(dossier_id: int) -> None:
     """
     from procedures.routing_tasks import route_dossier
 
-    dispatch_after_commit(route_dossier, dossier_id, recovered_by="the routing sweep")
+    dispatch_or_log(route_dossier, dossier_id, recovered_by="the routing sweep")
 
 
 def _request_supplement(dossier, **kwargs):
