@@ -19,15 +19,10 @@ $(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
 
 install: $(VENV)/.installed
 
-## Migrate, load the 168 units and the default routing rules, the mock population registry and the demo accounts (idempotent), collect static files.
+## Migrate, load the units, the default routing rules and the catalogue, and (where DEMO_ENABLED) the mock
+## population registry and the demo accounts, collect static files: one idempotent command (docker compose runs it too).
 setup: install
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py load_units
-	$(BIN)/python manage.py load_routing_rules
-	$(BIN)/python manage.py load_catalogue --keep-existing
-	$(BIN)/python manage.py seed_registry
-	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/python manage.py setup_portal --collectstatic
 
 ## Web + a real Celery worker + beat on http://$(HOST):$(PORT); Ctrl-C stops all three.
 run: setup

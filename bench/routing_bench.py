@@ -296,7 +296,9 @@ def submit(ids: list[int], *, rate: float | None) -> dict[int, float]:
                 with transaction.atomic():
                     # Registered first, so it runs at the commit, before the routing dispatch.
                     transaction.on_commit(lambda pk=dossier.pk: committed.__setitem__(pk, time.time()))
-                    services.dossier_transition(dossier=dossier, action="submit", actor=applicant)
+                    services.dossier_transition(
+                        dossier=dossier, action="submit", actor=applicant, eid_level=applicant.eid_level
+                    )
         except BaseException as error:  # reported by the main thread
             errors.append(error)
         finally:

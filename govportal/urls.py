@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("procedures.urls_catalogue")),
     path("", include("procedures.urls_citizen")),
     path("", include("procedures.urls_workbench")),
+    path("", include("procedures.urls_overview")),
     path("api/v1/", include("govportal.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

@@ -72,6 +72,41 @@ def _own_case(user, case) -> bool:
     return bool(getattr(user, "is_authenticated", False) and applicant_id is not None and applicant_id == user.pk)
 
 
+# The parts a user plays on a case, as the case apps' transition tables name their actors.
+APPLICANT = "applicant"  # the citizen who filed it
+CASE_STAFF = "staff"  # an officer or head of the acting unit
+CASE_HEAD = "head"  # the head of the acting unit
+TARGET_STAFF = "target_staff"  # an officer or head of the unit a pending transfer waits at
+
+
+def acting_roles(user, case) -> set[str]:
+    """The parts `user` may play on `case` now: a subset of APPLICANT, CASE_STAFF, CASE_HEAD, TARGET_STAFF.
+
+    The one answer to "may this person act on this case, and as whom": the
+    transition service checks a rule's actors against it, and the pages and
+    the API offer actions from it, so none of them keeps its own copy.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    roles = set()
+    if _own_case(user, case):
+        roles.add(APPLICANT)
+    acting = _case_acting_unit(case)
+    if acting in units_where(user, OFFICER, HEAD):
+        roles.add(CASE_STAFF)
+    if acting in units_where(user, HEAD):
+        roles.add(CASE_HEAD)
+    pending = getattr(case, "pending_transfer_unit_id", None)
+    if pending and pending in units_where(user, OFFICER, HEAD):
+        roles.add(TARGET_STAFF)
+    return roles
+
+
+def _case_staff(user, case) -> bool:
+    """Staff of any unit that sees the case (receiving, handling, pending transfer), or the city."""
+    return bool(_case_units(case) & units_where(user, OFFICER, HEAD)) or is_city_admin(user)
+
+
 RULES: dict[str, Callable[[Any, Any], bool]] = {
     # Public reference data.
     "unit.view": lambda user, unit: True,
@@ -80,10 +115,10 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     "profile.edit": lambda user, other: bool(user.is_authenticated and other.pk == user.pk),
     "registry.read_own": lambda user, personal_id: bool(user.is_authenticated and user.personal_id == personal_id),
     # Cases (dossiers, reports): the applicant, the unit's staff, the city.
-    "case.view": lambda user, case: (
-        _own_case(user, case) or bool(_case_units(case) & units_where(user, OFFICER, HEAD)) or is_city_admin(user)
-    ),
-    "case.act": lambda user, case: _case_acting_unit(case) in units_where(user, OFFICER, HEAD),
+    "case.view": lambda user, case: _own_case(user, case) or _case_staff(user, case),
+    # Staff details of a case (officers' names, event data): staff of a unit that sees it, or the city.
+    "case.view_as_staff": lambda user, case: _case_staff(user, case),
+    "case.act": lambda user, case: bool(acting_roles(user, case) - {APPLICANT}),
     # Reading the registry for a case: only staff of the unit handling it.
     "registry.read_for_case": lambda user, case: _case_acting_unit(case) in units_where(user, OFFICER, HEAD),
     # Dashboards: a head sees their unit; the city sees everything.

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from identity.access import is_staff_member
 from identity.eid.claims import identity_from_claims
+from identity.landing import landing_url
 from identity.models import User
 from identity.services import (
     account_event_record,
@@ -37,6 +38,10 @@ class PortalAccountAdapter(DefaultAccountAdapter):
             messages.error(request, _("Citizens log in with VNeID, not with a password."))
             return redirect("login")
         return super().pre_login(request, user, **kwargs)
+
+    def get_login_redirect_url(self, request):
+        """Each role lands on its own work (a `next` parameter still wins: allauth checks it first)."""
+        return landing_url(request.user)
 
 
 class PortalSocialAccountAdapter(DefaultSocialAccountAdapter):

@@ -1,7 +1,12 @@
 """allauth ships no Vietnamese: the strings its staff pages show, kept here so
-`makemessages` collects them into locale/vi (the portal's catalogue wins)."""
+`makemessages` collects them into locale/vi (the portal's catalogue wins).
+
+Found by rendering every allauth page a user reaches in Vietnamese (see
+tests/browser/test_vietnamese_pages.py); Django's admin misses a few too.
+"""
 
 from django.utils.translation import gettext_noop as _
+from django.utils.translation import ngettext_lazy
 
 ALLAUTH_STRINGS = [
     _("Sign In"),
@@ -48,4 +53,155 @@ ALLAUTH_STRINGS = [
     _("Use a security key"),
     _("Request login code"),
     _("Sign in with a passkey"),
+    # Pages a staff member reaches: password reset and change, email addresses,
+    # reauthentication, recovery codes, login cancelled, and the emails they send.
+    _("Password Reset"),
+    _("Forgotten your password? Enter your email address below, and we'll send you an email allowing you to reset it."),
+    _("Reset My Password"),
+    _("Please contact us if you have any trouble resetting your password."),
+    _(
+        "We have sent you an email. If you have not received it please check your spam folder. Otherwise contact us if you do not receive it in a few minutes."
+    ),
+    _("Login Cancelled"),
+    _(
+        'You decided to cancel logging in to our site using one of your existing accounts. If this was a mistake, please proceed to <a href="%(login_url)s">sign in</a>.'
+    ),
+    _("Sign Up Closed"),
+    _("We are sorry, but the sign up is currently closed."),
+    _("Bad Token"),
+    _(
+        'The password reset link was invalid, possibly because it has already been used.  Please request a <a href="%(passwd_reset_url)s">new password reset</a>.'
+    ),
+    _("Your password is now changed."),
+    _("Account Inactive"),
+    _("Unknown Account"),
+    _("Hello from %(site_name)s!"),
+    _(
+        "You are receiving this email because you, or someone else, tried to access an account with email %(email)s. However, we do not have any record of such an account in our database."
+    ),
+    _("This mail can be safely ignored if you did not initiate this action."),
+    _("If it was you, you can sign up for an account using the link below."),
+    _("Thank you for using %(site_name)s!\n%(site_domain)s"),
+    _("Current Password"),
+    _("New Password"),
+    _("New Password (again)"),
+    _("Email Addresses"),
+    _("Warning:"),
+    _(
+        "You currently do not have any email address set up. You should really add an email address so you can receive notifications, reset your password, etc."
+    ),
+    _("Add Email Address"),
+    _("Add Email"),
+    _("No recovery codes set up."),
+    _("Generate"),
+    _("Confirm Access"),
+    _("Please reauthenticate to safeguard your account."),
+    _("Enter your password:"),
+    _("Use authenticator app or code"),
+    _("Enter an authenticator code:"),
+    _("Use your password"),
+    _("You currently have no third-party accounts connected to this account."),
+    _("Add a Third-Party Account"),
+    _("Note"),
+    _("You are already logged in as %(user_display)s."),
+    _("You are about to generate a new set of recovery codes for your account."),
+    _("Deactivate Authenticator App"),
+    _("You are about to deactivate authenticator app based authentication. Are you sure?"),
+    _("Please type your current password."),
+    _("You cannot add an email address to an account protected by two-factor authentication."),
+    _("Unused codes"),
+    _("Download codes"),
+    _("Generate new codes"),
+    _("Password successfully changed."),
+    _("Authenticator app deactivated."),
+    _("Please Confirm Your Email Address"),
+    _(
+        "You're receiving this email because user %(user_display)s has given your email address to register an account on %(site_domain)s."
+    ),
+    _("To confirm this is correct, go to %(activate_url)s"),
+    _("Confirmation email sent to %(email)s."),
+    _("The following email addresses are associated with your account:"),
+    _("Unverified"),
+    _("Make Primary"),
+    _("Re-send Verification"),
+    _("Password Reset Email"),
+    _(
+        "You're receiving this email because you or someone else has requested a password reset for your user account.\nIt can be safely ignored if you did not request a password reset. Click the link below to reset your password."
+    ),
+    _("In case you forgot, your username is %(username)s."),
+    # allauth's messages after an action, and the other texts of the same pages.
+    _("A new set of recovery codes has been generated."),
+    _("Save them  in a secure location now — they won't be shown again."),
+    _("I have saved my recovery codes"),
+    _("Password successfully set."),
+    _("Removed email address %(email)s."),
+    _("Primary email address set."),
+    _("Your primary email address must be verified."),
+    _("You cannot remove your primary email address (%(email)s)."),
+    _("You have confirmed %(email)s."),
+    _("Primary"),
+    _("Verified"),
+    _("Email Address"),
+    _("Set Password"),
+    _("Continue"),
+    _("Other sign-in options"),
+    _("Third-Party Login Failure"),
+    _("An error occurred while attempting to login via your third-party account."),
+]
+
+# Plurals: makemessages reads ngettext_lazy; nothing is evaluated at import.
+ALLAUTH_PLURALS = [
+    ngettext_lazy(
+        "This password is too short. It must contain at least %d character.",
+        "This password is too short. It must contain at least %d characters.",
+        1,
+    ),
+    ngettext_lazy(
+        "There is %(unused_count)s out of %(total_count)s recovery codes available.",
+        "There are %(unused_count)s out of %(total_count)s recovery codes available.",
+        1,
+    ),
+]
+
+# Django's own Vietnamese catalogue lacks these (the admin's filters, landmarks and
+# screen-reader texts), and the admin names allauth's and DRF's models in English.
+DJANGO_ADMIN_STRINGS = [
+    _("Show counts"),
+    _("Hide counts"),
+    _("Model name"),
+    _("Add link"),
+    _("Change or view list link"),
+    _("Breadcrumbs"),
+    _("Sidebar"),
+    _("Toggle navigation"),
+    _("Filter navigation items"),
+    _("Toggle theme (current theme: auto)"),
+    _("Toggle theme (current theme: dark)"),
+    _("Toggle theme (current theme: light)"),
+    _("Added:"),
+    _("Changed:"),
+    _("Deleted:"),
+    _("Error:"),
+    _("Set password"),
+    _("Enable password-based authentication for this user by setting a password."),
+    # The admin's names for allauth's and DRF's apps and models.
+    _("Accounts"),
+    _("Social Accounts"),
+    _("MFA"),
+    _("Auth Token"),
+    _("Token"),
+    _("Tokens"),
+    _("email addresses"),
+    _("email confirmation"),
+    _("email confirmations"),
+    _("social application"),
+    _("social applications"),
+    _("social account"),
+    _("social accounts"),
+    _("social application token"),
+    _("social application tokens"),
+    _("authenticator"),
+    _("authenticators"),
+    _("Recovery codes"),
+    _("TOTP Authenticator"),
 ]

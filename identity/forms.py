@@ -5,7 +5,7 @@ from identity.models import User
 
 
 class ContactPreferencesForm(forms.ModelForm):
-    """What a citizen may change about themself: how to reach them. The rest comes from the registry."""
+    """What a user may change about themself: how to reach them, and in which language. The rest comes from the registry."""
 
     phone = forms.RegexField(
         label=_("Phone"),
@@ -16,5 +16,5 @@ class ContactPreferencesForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["phone", "email", "notify_by_email", "notify_by_sms"]
+        fields = ["phone", "email", "notify_by_email", "notify_by_sms", "language"]
         labels = {"email": _("Email")}

@@ -4,6 +4,7 @@ Custom from the first migration, as Django advises: the personal ID number is
 the citizen's identity across logins and the key into the citizen registry.
 """
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -33,6 +34,14 @@ class User(AbstractUser):
     eid_level = models.PositiveSmallIntegerField(_("e-ID level"), choices=EidLevel.choices, null=True, blank=True)
     notify_by_email = models.BooleanField(_("notify me by email"), default=True)
     notify_by_sms = models.BooleanField(_("notify me by text message"), default=False)
+    # The language of what the portal sends (notifications, emails): a task has no request to ask.
+    language = models.CharField(
+        _("language of notifications"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_("Messages in the portal and emails come in this language."),
+    )
     residence_unit = models.ForeignKey(
         "tiers.Unit",
         verbose_name=_("residence unit"),
@@ -113,7 +122,11 @@ class Notification(models.Model):
                 fields=["user", "source"], condition=~models.Q(source=""), name="uniq_notification_source"
             )
         ]
-        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread_idx")]
+        indexes = [
+            models.Index(fields=["user", "read_at"], name="notification_unread_idx"),
+            # The notification sweep asks "was anybody told of this event?" by source alone.
+            models.Index(fields=["source"], name="notification_source_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.subject

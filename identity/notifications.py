@@ -1,10 +1,13 @@
 """Notifications: one service writes the in-app message and sends the email.
 
-Callers pass texts already rendered in both languages (`bilingual`): a user
-row has no language, and a citizen who reads English must still get the
-Vietnamese text that has legal weight, so every message carries Vietnamese
-first and English below. Email goes out only when the user agreed to it and
-gave an address; the in-app row is written for everyone. Text messages
+Callers render texts in the recipient's language (`language_of`, `in_language`):
+a task has no request, so the language is the user's own choice in their
+profile (`User.language`, Vietnamese by default), activated with
+`translation.override`. A reader of another language still gets the Vietnamese
+text below theirs, since that is the one with legal weight; subjects are one
+line in the reader's language. Dates are dd/mm/yyyy HH:MM in the city's time
+zone (`format_when`). Email goes out only when the user agreed to it and gave
+an address; the in-app row is written for everyone. Text messages
 (`notify_by_sms`) wait for an SMS gateway contract and are not sent yet.
 
 Idempotency: a message with a `source` (e.g. "dossier-event:123") is written
@@ -15,6 +18,8 @@ server fails, so the retry sends the missing email without a second row.
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -29,21 +34,43 @@ from identity.models import Notification
 
 logger = logging.getLogger(__name__)
 
-SUBJECT_SEPARATOR = " / "
 BODY_SEPARATOR = "\n\n---\n\n"
 EMAIL_FOOTER = gettext_noop(
     "An automatic message from the Ho Chi Minh City public services portal: please do not reply. "
     "To stop these emails, change your notification choices in your profile:"
 )
+# The language whose text has legal weight: shown below any other.
+LEGAL_LANGUAGE = "vi"
 
 
-def bilingual(render: Callable[[], str], *, separator: str = BODY_SEPARATOR) -> str:
-    """Render a text in Vietnamese, then English below it (once if both are the same)."""
-    with translation.override("vi"):
-        vi = render()
-    with translation.override("en"):
-        en = render()
-    return vi if vi == en else f"{vi}{separator}{en}"
+def language_of(user) -> str:
+    """The language the user reads the portal's messages in: their choice, else the portal's default."""
+    chosen = getattr(user, "language", "") or ""
+    supported = {code for code, _ in settings.LANGUAGES}
+    return chosen if chosen in supported else settings.LANGUAGE_CODE
+
+
+def in_language(render: Callable[[], str], language: str, *, legal_below: bool = True) -> str:
+    """Render a text in `language`; for another language than Vietnamese, the Vietnamese follows below.
+
+    `legal_below=False` for one-line texts (subjects): the reader's language only.
+    """
+    with translation.override(language):
+        text = render()
+    if not legal_below or language == LEGAL_LANGUAGE:
+        return text
+    with translation.override(LEGAL_LANGUAGE):
+        legal = render()
+    return text if text == legal else f"{text}{BODY_SEPARATOR}{legal}"
+
+
+def format_when(value: datetime | str | None) -> str:
+    """A date and time as the portal writes it in messages: dd/mm/yyyy HH:MM, Ho Chi Minh City time."""
+    if not value:
+        return "—"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return timezone.localtime(value, ZoneInfo(settings.TIME_ZONE)).strftime("%d/%m/%Y %H:%M")
 
 
 def absolute_url(link: str) -> str:
@@ -88,16 +115,17 @@ def _email(notification: Notification, *, user) -> bool:
     claimed = Notification.objects.filter(pk=notification.pk, email_sent_at__isnull=True).update(email_sent_at=sent_at)
     if not claimed:
         return False  # another run is sending it
-    message = render_to_string(
-        "identity/email/notification.txt",
-        {
-            "body": notification.body,
-            "url": absolute_url(notification.link),
-            "details_label": bilingual(lambda: gettext("Details"), separator=SUBJECT_SEPARATOR),
-            "footer": bilingual(lambda: gettext(EMAIL_FOOTER), separator="\n"),
-            "profile_url": absolute_url(reverse("profile")),
-        },
-    )
+    with translation.override(language_of(user)):
+        message = render_to_string(
+            "identity/email/notification.txt",
+            {
+                "body": notification.body,
+                "url": absolute_url(notification.link),
+                "details_label": gettext("Details"),
+                "footer": gettext(EMAIL_FOOTER),
+                "profile_url": absolute_url(reverse("profile")),
+            },
+        )
     try:
         send_mail(notification.subject, message, None, [user.email])
     except Exception:

@@ -14,7 +14,7 @@ def api_token_issue(*, user: User, rotate: bool = False) -> str:
 
 
 def demo_dataset_seed() -> dict[str, int]:
-    """Create the demo citizens and staff (idempotent: matched by username)."""
+    """Create the demo citizens and staff, the city admin in its admin group (idempotent: matched by username)."""
     from allauth.mfa.models import Authenticator
     from allauth.mfa.totp.internal.auth import TOTP
     from django.conf import settings
@@ -63,8 +63,24 @@ def demo_dataset_seed() -> dict[str, int]:
             if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
                 TOTP.activate(user, demo_totp_secret(staff.username))
             posting_ensure(user=user, unit=units[staff.unit_code], role=staff.role)
+            if staff.role == "city_admin" and not staff.is_superuser:
+                user.groups.add(city_admin_group_ensure())
             counts["created" if created else "existing"] += 1
     return counts
+
+
+def city_admin_group_ensure():
+    """The group that opens the catalogue and calendar admin pages to city admins (idempotent)."""
+    from django.contrib.auth.models import Group, Permission
+
+    from identity.demo import CITY_ADMIN_GROUP, CITY_ADMIN_PERMISSIONS
+
+    group, _ = Group.objects.get_or_create(name=CITY_ADMIN_GROUP)
+    permissions = Permission.objects.filter(
+        content_type__app_label__in=("procedures", "tiers"), codename__in=CITY_ADMIN_PERMISSIONS
+    )
+    group.permissions.add(*permissions)
+    return group
 
 
 def citizen_fill_from_eid(*, user: User, identity) -> User:
@@ -114,10 +130,11 @@ def citizen_residence_fill(*, user: User) -> None:
 
 
 def contact_preferences_update(*, user: User, data: dict) -> User:
-    """Phone, email and notification choices: the only profile data a citizen edits."""
-    fields = ["phone", "email", "notify_by_email", "notify_by_sms"]
+    """Phone, email and notification choices (and their language): the only profile data a citizen edits."""
+    fields = ["phone", "email", "notify_by_email", "notify_by_sms", "language"]
     for field in fields:
-        setattr(user, field, data[field])
+        if field in data:  # a form without the language keeps the user's
+            setattr(user, field, data[field])
     user.full_clean(exclude=["password"])
     user.save(update_fields=fields)
     account_event_record(user=user, action="contact_updated", fields=fields)

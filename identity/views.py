@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from identity.eid.adapter import SESSION_ID_TOKEN, SESSION_LEVEL, VNeIDAdapter
 from identity.forms import ContactPreferencesForm
+from identity.landing import landing_url
 from identity.registry.services import registry_lookup
 from identity.selectors import user_postings
 from identity.services import contact_preferences_update
@@ -17,7 +18,7 @@ from identity.services import contact_preferences_update
 
 def login_choice(request):
     if request.user.is_authenticated:
-        return redirect("profile")
+        return redirect(landing_url(request.user))
     return render(request, "identity/login_choice.html", {"next": request.GET.get("next", "")})
 
 

@@ -6,6 +6,7 @@ writes the audit event), so the admin shows them and never edits them.
 
 from django import forms
 from django.contrib import admin
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from govportal.admin_mixins import AuditTrailAdmin
@@ -68,6 +69,21 @@ class ProcedureAdminForm(forms.ModelForm):
         return cleaned
 
 
+# The reference data's confidence words, as the city admin reads them.
+CONFIDENCE_LABELS = {"high": _("high"), "medium": _("medium"), "low": _("low")}
+
+
+class ConfidenceFilter(admin.SimpleListFilter):
+    title = _("confidence of the reference data")
+    parameter_name = "confidence"
+
+    def lookups(self, request, model_admin):
+        return list(CONFIDENCE_LABELS.items())
+
+    def queryset(self, request, queryset):
+        return queryset.filter(confidence=self.value()) if self.value() else queryset
+
+
 @admin.register(Procedure)
 class ProcedureAdmin(admin.ModelAdmin):
     form = ProcedureAdminForm
@@ -80,11 +96,16 @@ class ProcedureAdmin(admin.ModelAdmin):
         "time_limit_value",
         "time_limit_unit",
         "online_level",
-        "confidence",
+        "confidence_label",
         "is_active",
     ]
     list_display_links = ["code", "name_vi"]
-    list_filter = ["tier", "field", "online_level", "confidence", "is_active", "min_eid_level"]
+    list_filter = ["tier", "field", "online_level", ConfidenceFilter, "is_active", "min_eid_level"]
+
+    @admin.display(description=_("confidence of the reference data"), ordering="confidence")
+    def confidence_label(self, procedure):
+        return CONFIDENCE_LABELS.get(procedure.confidence, procedure.confidence)
+
     list_select_related = ["handling_department"]
     search_fields = ["code", "national_code", "name_vi", "name_en", "search_text"]
     inlines = [FeeLineInline, RequiredDocumentInline]
@@ -152,6 +173,23 @@ class DossierDocumentInline(admin.TabularInline):
         return False
 
 
+class OverdueFilter(admin.SimpleListFilter):
+    """The one definition of overdue (Dossier.objects.overdue), not a stored flag."""
+
+    title = _("overdue")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Overdue")), ("no", _("Not overdue"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.overdue(timezone.now())
+        if self.value() == "no":
+            return queryset.not_overdue(timezone.now())
+        return queryset
+
+
 @admin.register(Dossier)
 class DossierAdmin(admin.ModelAdmin):
     """View only: every change (status, unit, clock, assignment) goes through the services and leaves an event."""
@@ -163,14 +201,19 @@ class DossierAdmin(admin.ModelAdmin):
         "receiving_unit",
         "handling_unit",
         "due_at",
-        "is_overdue",
+        "promised_at",
+        "overdue",
         "submitted_at",
     ]
-    list_filter = ["status", "is_overdue", "procedure__tier", "procedure__field", "outcome"]
+    list_filter = ["status", OverdueFilter, "procedure__tier", "procedure__field", "outcome"]
     list_select_related = ["procedure", "receiving_unit", "handling_unit"]
     search_fields = ["code"]
     date_hierarchy = "submitted_at"
     inlines = [DossierDocumentInline, DossierEventInline]
+
+    @admin.display(boolean=True, description=_("overdue"))
+    def overdue(self, dossier):
+        return dossier.is_overdue
 
     def has_add_permission(self, request):
         return False

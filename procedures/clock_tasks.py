@@ -22,7 +22,11 @@ def run_dossier_clocks() -> dict:
 
 @shared_task(base=PortalTask, name="procedures.notify_dossier_clock", ignore_result=True)
 def notify_dossier_clock(event_id: int) -> int:
-    """Tell the staff concerned about one clock event (queued on commit by procedures.clocks)."""
-    from procedures.clocks import dossier_clock_notify
+    """Tell the staff concerned about one clock event (queued on commit by procedures.clocks).
 
-    return dossier_clock_notify(event_id=event_id)
+    The same work as `procedures.tasks.notify_dossier_event` (kept under its own name so that
+    messages already queued still run); the notification sweep queues the latter for a lost one.
+    """
+    from procedures.notifications import dossier_event_notify
+
+    return dossier_event_notify(event_id=event_id)

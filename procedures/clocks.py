@@ -1,24 +1,27 @@
 """The legal clocks: due-soon warnings, overdue flags and escalations, run by beat.
 
-Four steps, each fired at most once per due date, in this order:
+Four steps, each fired at most once (the warning once more after each apology), in this order:
 
 * ``due_soon``: the share ``CLOCK_DUE_SOON_SHARE`` (default 0.8) of the
-  procedure's time limit is used up, i.e. the working hours left until
-  ``due_at`` are at most (1 - share) of the limit. Counting what is *left*
-  (not what elapsed since receipt) keeps the rule right after a supplement
-  pause, which moves ``due_at`` but not the legal limit. Only before the
-  deadline: a dossier found already late gets the overdue flag, not a warning.
-* ``overdue``: ``now >= due_at``; also sets ``is_overdue``.
-* ``escalated_to_head``: the dossier is overdue (same run as the flag, or later);
-  the head of the acting unit must see that it is finished or apologised for.
+  procedure's time limit is used up, i.e. the working hours left until the
+  date the unit works to (``Dossier.target_at``: the legal ``due_at``, or the
+  date promised in an apology) are at most (1 - share) of the limit. Counting
+  what is *left* (not what elapsed since receipt) keeps the rule right after a
+  supplement pause, which moves ``due_at`` but not the legal limit. Only before
+  that date: a dossier found already late gets the overdue flag, not a warning.
+  An apology clears this flag only: the officer is warned again before the promise.
+* ``overdue``: the dossier is overdue by THE definition (``Dossier.objects.overdue``,
+  ``Dossier.is_overdue_at``: the legal due date passed unfinished). An apology
+  never moves the legal date, so it never defers or clears this step (docs/0006).
+* ``escalated_to_head``: overdue, and the date the unit works to has passed
+  (the legal date, or the promised one after an apology: the head signed it);
+  the head of the acting unit must see that it is finished.
 * ``escalated_to_city``: still open ``CLOCK_ESCALATE_TO_CITY_AFTER_WORKING_DAYS``
-  working days after ``due_at``; the city admins and the city's coordinating
+  working days after that date; the city admins and the city's coordinating
   unit (the Public Administration Service Centre) follow it up.
 
-Every condition uses the dossier's current ``due_at``. An apology with a new
-date clears the four flags (procedures.services): missing the new date fires
-the steps again, against that date. Only running clocks fire:
-a paused dossier (supplement requested) or a final one never does.
+Only running clocks fire: a paused dossier (supplement or payment awaited), a
+finished one (decided, stopped, closed) or a final one never does.
 
 This module is the only writer of the clock flags. Each step locks the row,
 re-checks its condition and claims the flag with a conditional UPDATE, so two
@@ -28,27 +31,22 @@ DossierEvent (status unchanged) and, on commit, queues the staff notification
 """
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from fractions import Fraction
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models import Max
-from django.urls import reverse
+from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.translation import get_language, gettext, gettext_noop, ngettext
 
 from govportal.tasks import dispatch_or_log
 from govportal.tiers import calendar as cal
-from govportal.tiers.models import Role
 from govportal.tiers.selectors import coordinating_unit, work_calendar
-from identity.notifications import SUBJECT_SEPARATOR, bilingual, notification_send
-from procedures.deadlines import deadline_for
+from procedures.deadlines import hours_exact, limit_hours
 from procedures.models import CLOCK_FLAGS, Dossier, DossierEvent, Procedure, TimeLimitUnit
-from procedures.services import _event
+from procedures.services import dossier_event_append
 from procedures.workflow import CLOCK_RUNNING
 
 logger = logging.getLogger(__name__)
@@ -63,7 +61,6 @@ FLAGS = dict(zip(KINDS, CLOCK_FLAGS, strict=True))
 # The city's Public Administration Service Centre coordinates across units; the
 # city itself stands in where the department is not loaded.
 
-_US_PER_HOUR = 3_600 * 1_000_000
 # Added to the SQL look-ahead so a due_at in a non-working gap is not missed.
 _HORIZON_SLACK_HOURS = Fraction(1, 60)
 
@@ -86,21 +83,7 @@ def city_after_working_days() -> int:
     return days
 
 
-def _hours(value: float) -> Fraction:
-    # working_hours_between counts whole microseconds; undo its float division exactly.
-    return Fraction(round(value * _US_PER_HOUR), _US_PER_HOUR)
-
-
-def limit_hours(procedure: Procedure, received_at: datetime, calendar: cal.WorkCalendar) -> Fraction:
-    """The procedure's legal time limit in working hours (what the due-soon share is a share of)."""
-    value = Fraction(procedure.time_limit_value)
-    if procedure.time_limit_unit == TimeLimitUnit.WORKING_HOURS:
-        return value
-    if procedure.time_limit_unit == TimeLimitUnit.WORKING_DAYS:
-        return value * cal.HOURS_PER_DAY
-    # Calendar days: the working time between the clock start and the original deadline.
-    start = calendar.clock_start(received_at)
-    return _hours(calendar.working_hours_between(start, deadline_for(procedure, received_at, calendar)))
+_hours = hours_exact
 
 
 def _max_limit_hours(limit_unit: str, value) -> Fraction:
@@ -115,18 +98,31 @@ def _max_limit_hours(limit_unit: str, value) -> Fraction:
 
 
 def due_soon_reached(dossier: Dossier, *, now: datetime, calendar: cal.WorkCalendar, share: Fraction) -> bool:
-    if dossier.due_at is None or dossier.received_at is None or now >= dossier.due_at:
+    """The share of the limit is used up counting towards the date the unit works to (`target_at`).
+
+    Before an apology that is the legal due date; after it, the promised date:
+    the officer is warned again before the promise too.
+    """
+    target = dossier.target_at
+    if target is None or dossier.received_at is None or now >= target:
         return False
-    left = _hours(calendar.working_hours_between(now, dossier.due_at))
+    left = _hours(calendar.working_hours_between(now, target))
     return left <= (1 - share) * limit_hours(dossier.procedure, dossier.received_at, calendar)
 
 
 def city_escalation_at(dossier: Dossier, *, calendar: cal.WorkCalendar, days: int) -> datetime:
-    return calendar.add_working_days(dossier.due_at, days)
+    """N working days after the date the unit works to (the promised one after an apology)."""
+    return calendar.add_working_days(dossier.target_at, days)
 
 
 def _clock_running(dossier: Dossier) -> bool:
-    return dossier.status in CLOCK_RUNNING and dossier.paused_at is None and dossier.due_at is not None
+    # A decided dossier waiting to hand its result over is finished: its clock no longer fires.
+    return (
+        dossier.status in CLOCK_RUNNING
+        and dossier.paused_at is None
+        and dossier.due_at is not None
+        and dossier.finished_at is None
+    )
 
 
 # --- services: one per step ----------------------------------------------------------
@@ -144,8 +140,6 @@ def _fire(*, dossier: Dossier, kind: str, now: datetime, holds, data) -> Dossier
         if locked is None or not _clock_running(locked) or getattr(locked, flag) is not None or not holds(locked):
             return None
         changes = {flag: now, "updated_at": now}
-        if kind == OVERDUE:
-            changes["is_overdue"] = True
         # The claim: a conditional UPDATE, so a second run that read the row
         # before this one committed still changes nothing (also on SQLite).
         claimed = Dossier.objects.filter(
@@ -154,18 +148,27 @@ def _fire(*, dossier: Dossier, kind: str, now: datetime, holds, data) -> Dossier
             status=locked.status,
             paused_at__isnull=True,
             due_at=locked.due_at,
+            promised_at=locked.promised_at,
         ).update(**changes)
         if not claimed:
             return None
         for field, value in changes.items():
             setattr(locked, field, value)
-        event = _event(
+        event = dossier_event_append(
             dossier=locked,
             actor=None,
             action=kind,
             from_status=locked.status,
             to_status=locked.status,
-            data={"due_at": locked.due_at.isoformat(), "assigned_to": locked.assigned_to_id, **data(locked)},
+            data={
+                # The date this step counts against: the legal one for "overdue", the one the unit
+                # works to (promised after an apology) for the warning and the escalations.
+                "due_at": (locked.due_at if kind == OVERDUE else locked.target_at).isoformat(),
+                "legal_due_at": locked.due_at.isoformat(),
+                "promised_at": locked.promised_at.isoformat() if locked.promised_at else None,
+                "assigned_to": locked.assigned_to_id,
+                **data(locked),
+            },
             now=now,
         )
         transaction.on_commit(lambda: _queue_notification(event.pk))
@@ -176,7 +179,7 @@ def _queue_notification(event_id: int) -> None:
     from procedures.clock_tasks import notify_dossier_clock
 
     # Not swept: the event stays in the dossier's timeline and the workbench's due/overdue filters.
-    dispatch_or_log(notify_dossier_clock, event_id, recovered_by="nobody (the clock event stays on the dossier)")
+    dispatch_or_log(notify_dossier_clock, event_id, recovered_by="the notification sweep")
 
 
 def dossier_warn_due_soon(
@@ -188,7 +191,7 @@ def dossier_warn_due_soon(
     share = due_soon_share()
 
     def data(locked):
-        left = _hours(calendar.working_hours_between(now, locked.due_at))
+        left = _hours(calendar.working_hours_between(now, locked.target_at))
         return {"share": float(share), "hours_left": round(float(left), 2)}
 
     return _fire(
@@ -201,19 +204,23 @@ def dossier_warn_due_soon(
 
 
 def dossier_flag_overdue(*, dossier: Dossier, now: datetime | None = None) -> DossierEvent | None:
-    """Flag the dossier overdue at its deadline (`is_overdue` and `overdue_flagged_at`)."""
+    """Record (`overdue_flagged_at`) that the dossier became overdue: the one definition, legal date only."""
     now = now or timezone.now()
-    return _fire(dossier=dossier, kind=OVERDUE, now=now, holds=lambda d: now >= d.due_at, data=lambda d: {})
+    return _fire(dossier=dossier, kind=OVERDUE, now=now, holds=lambda d: d.is_overdue_at(now), data=lambda d: {})
 
 
 def dossier_escalate_to_head(*, dossier: Dossier, now: datetime | None = None) -> DossierEvent | None:
-    """Tell the heads of the acting unit, once the overdue flag is set."""
+    """Tell the heads of the acting unit once it is overdue and the date it works to has passed.
+
+    Without an apology that is the legal date (the same run as the flag); after
+    one, the promised date: the head signed the apology and hears when it is missed.
+    """
     now = now or timezone.now()
     return _fire(
         dossier=dossier,
         kind=ESCALATED_TO_HEAD,
         now=now,
-        holds=lambda d: d.overdue_flagged_at is not None and now >= d.due_at,
+        holds=lambda d: d.overdue_flagged_at is not None and now >= d.target_at,
         data=lambda d: {},
     )
 
@@ -253,8 +260,11 @@ def clocks_run(*, now: datetime | None = None) -> dict[str, int]:
     share = due_soon_share()
     days = city_after_working_days()
     counts = dict.fromkeys((*KINDS, "errors"), 0)
-    running = Dossier.objects.filter(status__in=CLOCK_RUNNING, paused_at__isnull=True, due_at__isnull=False).order_by(
-        "due_at", "pk"
+    running = (
+        Dossier.objects.unfinished()
+        .filter(status__in=CLOCK_RUNNING, paused_at__isnull=True, due_at__isnull=False)
+        .alias(target=Coalesce("promised_at", "due_at"))
+        .order_by("due_at", "pk")
     )
 
     def fire(kind, service, dossier, **kwargs):
@@ -278,22 +288,23 @@ def clocks_run(*, now: datetime | None = None) -> dict[str, int]:
     )
     if longest is not None:
         horizon = calendar.add_working_hours(now, (1 - share) * longest + _HORIZON_SLACK_HOURS)
-        candidates = running.filter(due_soon_warned_at__isnull=True, due_at__gt=now, due_at__lte=horizon)
+        candidates = running.filter(due_soon_warned_at__isnull=True, target__gt=now, target__lte=horizon)
         for dossier in candidates.select_related("procedure"):
             if due_soon_reached(dossier, now=now, calendar=calendar, share=share):
                 fire(DUE_SOON, dossier_warn_due_soon, dossier, calendar=calendar)
 
-    for dossier in running.filter(overdue_flagged_at__isnull=True, due_at__lte=now):
+    # The one definition of overdue (procedures.models.overdue_q), on running clocks.
+    for dossier in running.overdue(now).filter(overdue_flagged_at__isnull=True):
         fire(OVERDUE, dossier_flag_overdue, dossier)
 
     # Queried after the overdue step, so a dossier flagged just now is escalated in the same run.
-    for dossier in running.filter(escalated_to_head_at__isnull=True, overdue_flagged_at__isnull=False, due_at__lte=now):
+    for dossier in running.filter(escalated_to_head_at__isnull=True, overdue_flagged_at__isnull=False, target__lte=now):
         fire(ESCALATED_TO_HEAD, dossier_escalate_to_head, dossier)
 
     # N working days are at least N x 8 hours of real time: a safe SQL bound.
     latest_due = now - timedelta(hours=days * cal.HOURS_PER_DAY)
     for dossier in running.filter(
-        escalated_to_city_at__isnull=True, escalated_to_head_at__isnull=False, due_at__lte=latest_due
+        escalated_to_city_at__isnull=True, escalated_to_head_at__isnull=False, target__lte=latest_due
     ):
         if now >= city_escalation_at(dossier, calendar=calendar, days=days):
             fire(ESCALATED_TO_CITY, dossier_escalate_to_city, dossier, calendar=calendar)
@@ -304,104 +315,9 @@ def clocks_run(*, now: datetime | None = None) -> dict[str, int]:
 
 
 # --- notifications (staff only) ---------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Message:
-    subject: str
-    body: tuple[str, ...]  # one msgid per line
-
-
-MESSAGES = {
-    DUE_SOON: Message(
-        gettext_noop("Dossier %(code)s is due soon: %(due)s"),
-        (
-            gettext_noop("Dossier %(code)s (%(procedure)s) at %(unit)s has used %(percent)s%% of its time limit."),
-            gettext_noop("The result is due on %(due)s."),
-            gettext_noop(
-                "If it cannot be finished in time, write the apology to the citizen, "
-                "with the reason and a new date, before the deadline."
-            ),
-        ),
-    ),
-    OVERDUE: Message(
-        gettext_noop("Dossier %(code)s is overdue"),
-        (
-            gettext_noop("Dossier %(code)s (%(procedure)s) at %(unit)s was due on %(due)s and has no result yet."),
-            gettext_noop("The unit owes the citizen a written apology with the reason and a new date."),
-        ),
-    ),
-    ESCALATED_TO_HEAD: Message(
-        gettext_noop("Dossier %(code)s is overdue: for the head of unit"),
-        (
-            gettext_noop("Dossier %(code)s (%(procedure)s) at %(unit)s was due on %(due)s and has no result yet."),
-            gettext_noop(
-                "As head of the unit, please see that it is finished, or that the citizen "
-                "receives an apology with a new date."
-            ),
-        ),
-    ),
-    ESCALATED_TO_CITY: Message(
-        gettext_noop("Dossier %(code)s escalated to the city: overdue at %(unit)s"),
-        (
-            gettext_noop("Dossier %(code)s (%(procedure)s) at %(unit)s was due on %(due)s and has no result yet."),
-            gettext_noop("It is still open %(days)s after the deadline."),
-            gettext_noop("The city's coordinating unit should follow it up with the unit."),
-        ),
-    ),
-}
-
-
-def _when(value: str) -> str:
-    return timezone.localtime(datetime.fromisoformat(value)).strftime("%d/%m/%Y %H:%M")
-
-
-def _context(event: DossierEvent) -> dict:
-    """Placeholders in the active language, from the event alone (what was true when it fired)."""
-    english = (get_language() or "vi").startswith("en")
-    dossier, unit = event.dossier, event.unit
-    days = event.data.get("after_working_days", 0)
-    return {
-        "code": dossier.code,
-        "procedure": (dossier.procedure.name_en if english else "") or dossier.procedure.name_vi,
-        "unit": ((unit.name_en if english else "") or unit.name) if unit else "—",
-        "due": _when(event.data["due_at"]),
-        "percent": round(event.data.get("share", 0) * 100),
-        "days": ngettext("%(count)s working day", "%(count)s working days", days) % {"count": days},
-    }
-
-
-def _staff(*, roles, unit_id=None):
-    postings = {"postings__is_active": True, "postings__role__in": roles}
-    if unit_id is not None:
-        postings["postings__unit_id"] = unit_id
-    return list(get_user_model().objects.filter(is_active=True, **postings).distinct().order_by("pk"))
-
-
-def clock_recipients(event: DossierEvent) -> list:
-    """Who hears about one step: the assigned officer, the unit's officers or heads, the city."""
-    User = get_user_model()
-    assigned_id = event.data.get("assigned_to")
-    assigned = list(User.objects.filter(pk=assigned_id, is_active=True)) if assigned_id else []
-    unit_id = event.unit_id
-    if event.action == DUE_SOON:
-        # Nobody assigned: every officer of the unit (its heads if it has none).
-        users = assigned or _staff(roles=[Role.OFFICER], unit_id=unit_id) or _staff(roles=[Role.HEAD], unit_id=unit_id)
-    elif event.action == OVERDUE:
-        users = assigned + _staff(roles=[Role.HEAD], unit_id=unit_id)
-    elif event.action == ESCALATED_TO_HEAD:
-        users = _staff(roles=[Role.HEAD], unit_id=unit_id)
-    elif event.action == ESCALATED_TO_CITY:
-        users = _staff(roles=[Role.CITY_ADMIN])
-        coordinating = event.data.get("coordinating_unit")
-        if coordinating:
-            users += _staff(roles=Role.values, unit_id=coordinating)
-    else:
-        return []
-    unique = {}
-    for user in users:
-        unique.setdefault(user.pk, user)
-    return list(unique.values())
+# Texts and recipients live with every other dossier notification, in
+# procedures.notifications (STAFF_MESSAGES, `staff_recipients`: the assignee,
+# else the unit's officers and heads; heads for overdue; the city after that).
 
 
 def dossier_clock_notify(*, event_id: int) -> int:
@@ -409,29 +325,6 @@ def dossier_clock_notify(*, event_id: int) -> int:
 
     Returns how many users got something new in this run.
     """
-    event = DossierEvent.objects.select_related("dossier__procedure", "unit").filter(pk=event_id).first()
-    if event is None or event.action not in MESSAGES:
-        logger.warning("Clock event %s not found: nothing to notify", event_id)
-        return 0
-    message = MESSAGES[event.action]
+    from procedures.notifications import dossier_event_notify
 
-    def subject() -> str:
-        return gettext(message.subject) % _context(event)
-
-    def body() -> str:
-        context = _context(event)
-        return "\n".join(gettext(line) % context for line in message.body)
-
-    rendered_subject, rendered_body = bilingual(subject, separator=SUBJECT_SEPARATOR), bilingual(body)
-    link = reverse("workbench-dossier", kwargs={"code": event.dossier.code})
-    delivered = 0
-    for user in clock_recipients(event):
-        notification = notification_send(
-            user=user,
-            subject=rendered_subject,
-            body=rendered_body,
-            link=link,
-            source=f"dossier-clock:{event.pk}:{user.pk}",
-        )
-        delivered += int(notification.created or notification.emailed)
-    return delivered
+    return dossier_event_notify(event_id=event_id)

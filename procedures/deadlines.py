@@ -2,11 +2,17 @@
 
 from datetime import datetime, timedelta
 from decimal import Decimal
+from fractions import Fraction
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
+from govportal.tiers import calendar as cal
 from govportal.tiers.calendar import WorkCalendar
 from procedures.models import Procedure, TimeLimitUnit
+
+_US_PER_HOUR = 3_600 * 1_000_000
 
 
 def deadline_for(procedure: Procedure, received_at: datetime, calendar: WorkCalendar) -> datetime:
@@ -27,3 +33,52 @@ def deadline_for(procedure: Procedure, received_at: datetime, calendar: WorkCale
             return calendar.sessions_on(day)[-1][1]
         day += timedelta(days=1)
     raise ValueError("no working day within 60 days")
+
+
+def hours_exact(value: float) -> Fraction:
+    """Working hours from `working_hours_between` (whole microseconds), undoing its float division exactly."""
+    return Fraction(round(value * _US_PER_HOUR), _US_PER_HOUR)
+
+
+def limit_hours(procedure: Procedure, received_at: datetime, calendar: WorkCalendar) -> Fraction:
+    """The procedure's legal time limit in working hours (what shares and extensions are counted on)."""
+    value = Fraction(procedure.time_limit_value)
+    if procedure.time_limit_unit == TimeLimitUnit.WORKING_HOURS:
+        return value
+    if procedure.time_limit_unit == TimeLimitUnit.WORKING_DAYS:
+        return value * cal.HOURS_PER_DAY
+    # Calendar days: the working time between the clock start and the original deadline.
+    start = calendar.clock_start(received_at)
+    return hours_exact(calendar.working_hours_between(start, deadline_for(procedure, received_at, calendar)))
+
+
+# --- the apology (docs/0006) ------------------------------------------------------------
+
+
+def apology_max_extension_factor() -> Fraction:
+    """How many times the procedure's own limit an apology may add after the legal due date."""
+    factor = Fraction(str(getattr(settings, "APOLOGY_MAX_EXTENSION_FACTOR", 1)))
+    if factor <= 0:
+        raise ImproperlyConfigured(f"APOLOGY_MAX_EXTENSION_FACTOR must be more than 0, got {factor}")
+    return factor
+
+
+def apology_latest_at(due_at: datetime, calendar: WorkCalendar) -> datetime:
+    """The apology must be sent at the latest on the working day before the legal due date.
+
+    Returns the first instant at which it is too late: midnight (Asia/Ho_Chi_Minh)
+    after the last working day before the due date's day. A Saturday before a Monday
+    due date is already too late: the rule names the working day before.
+    """
+    day = timezone.localtime(due_at, cal.TZ).date() - timedelta(days=1)
+    for _ in range(400):
+        if calendar.is_working_day(day):
+            return datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=cal.TZ)
+        day -= timedelta(days=1)
+    raise ValueError("no working day in the year before the due date")
+
+
+def apology_max_date(procedure: Procedure, due_at: datetime, received_at: datetime, calendar: WorkCalendar):
+    """The latest date an apology may promise: the legal due date plus the limit again (times the factor)."""
+    extra = limit_hours(procedure, received_at, calendar) * apology_max_extension_factor()
+    return calendar.add_working_hours(due_at, extra)

@@ -6,13 +6,12 @@ the draft is optional here: a draft may be saved half done, and completeness
 is the submit service's rule (`services.missing_for_submission`), not the form's.
 """
 
-from decimal import Decimal
-
 from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from govportal.tiers.models import Unit, UnitKind
+from govportal.tiers.models import Tier, Unit, UnitKind
+from procedures import form_rules
 
 FIELD_PREFIX = "f_"
 DOCUMENT_PREFIX = "doc_"
@@ -38,80 +37,95 @@ def document_label(document) -> str:
 
 
 def unit_choices(units) -> list:
-    """Commune-level units first (where most citizens file), then the city departments.
+    """City agencies first (a city-tier procedure's department and the service centre), then the
+    commune-level units (where most citizens file).
 
-    Any of them may receive a dossier: filing does not depend on residence.
+    The units are those that may receive the procedure (`receiving_units_for`),
+    whatever the citizen's residence.
     """
+    city = [(u.pk, u.name) for u in units if u.tier == Tier.CITY]
     communes = [(u.pk, u.name) for u in units if u.kind in COMMUNE_KINDS]
-    departments = [(u.pk, u.name) for u in units if u.kind == UnitKind.DEPARTMENT]
     choices = [("", _("Choose a unit"))]
+    if city:
+        choices.append((_("City agencies"), city))
     if communes:
         choices.append((_("Wards, communes and special zone"), communes))
-    if departments:
-        choices.append((_("City departments"), departments))
     return choices
 
 
 class UnitChoiceField(forms.TypedChoiceField):
-    """A grouped select of receiving units that cleans to the Unit itself."""
+    """A grouped select of receiving units that cleans to the Unit itself.
 
-    def __init__(self, *, units, **kwargs):
-        self.units = {u.pk: u for u in units if u.kind in COMMUNE_KINDS or u.kind == UnitKind.DEPARTMENT}
+    A unit that is not offered is refused with `refusal(unit_id)`'s message when
+    given (why that unit may not receive the procedure), else Django's own.
+    """
+
+    def __init__(self, *, units, refusal=None, **kwargs):
+        self.units = {u.pk: u for u in units if u.kind in COMMUNE_KINDS or u.tier == Tier.CITY}
+        self.refusal = refusal
         super().__init__(choices=unit_choices(self.units.values()), coerce=int, **kwargs)
+
+    def validate(self, value):
+        if self.refusal is not None and value not in self.empty_values and not self.valid_value(value):
+            message = self.refusal(int(value)) if str(value).isdigit() else None
+            if message:
+                raise forms.ValidationError(message, code="receiving_unit_not_allowed")
+        super().validate(value)
 
     def clean(self, value):
         pk = super().clean(value)
         return self.units.get(pk) if pk not in (None, "") else None
 
 
-def _receiving_unit_field(units, *, required: bool) -> UnitChoiceField:
+def _refusal_for(procedure):
+    """The service's message for a unit that may not receive `procedure` (one rule, one message)."""
+
+    def refusal(unit_id: int) -> str | None:
+        from procedures.services import receiving_unit_refusal
+
+        unit = Unit.objects.filter(pk=unit_id).first()
+        error = receiving_unit_refusal(procedure, unit) if unit is not None else None
+        return error.detail if error is not None else None
+
+    return refusal
+
+
+def _receiving_unit_field(units, *, procedure, required: bool) -> UnitChoiceField:
+    if procedure.tier == Tier.CITY:
+        help_text = _(
+            "File at the department that decides, at the city's Public Administration Service Centre, or at any "
+            "ward, commune or special zone, wherever you live: it forwards the dossier to the department."
+        )
+    else:
+        help_text = _(
+            "Any ward, commune or special zone of the city receives and decides this procedure, wherever you live."
+        )
     return UnitChoiceField(
         units=units,
+        refusal=_refusal_for(procedure),
         label=_("Receiving unit"),
         required=required,
-        help_text=_("Any ward, commune or city department may receive your dossier, wherever you live."),
+        help_text=help_text,
         error_messages={"required": _("Choose the unit that will receive your dossier.")},
     )
 
 
 class StartForm(forms.Form):
-    """Starting a dossier: asks for a receiving unit only when the citizen has no known residence."""
+    """Starting a dossier: asks for a receiving unit only when the citizen's residence cannot receive it
+    (no known residence)."""
 
-    def __init__(self, *args, units, needs_unit: bool, **kwargs):
+    def __init__(self, *args, units, needs_unit: bool, procedure, **kwargs):
         super().__init__(*args, **kwargs)
         if needs_unit:
-            self.fields["receiving_unit"] = _receiving_unit_field(units, required=True)
+            self.fields["receiving_unit"] = _receiving_unit_field(units, procedure=procedure, required=True)
 
 
 def _data_field(spec: dict) -> forms.Field:
-    kind = spec.get("type", "text")
-    common = {"label": field_label(spec), "required": False}
-    if kind == "date":
-        return forms.DateField(
-            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            input_formats=["%Y-%m-%d", "%d/%m/%Y"],
-            error_messages={"invalid": _("Enter a date as dd/mm/yyyy.")},
-            **common,
-        )
-    if kind == "number":
-        return forms.DecimalField(
-            max_digits=18, decimal_places=4, widget=forms.NumberInput(attrs={"step": "any"}), **common
-        )
-    if kind == "textarea":
-        return forms.CharField(max_length=4000, widget=forms.Textarea(attrs={"rows": 4}), **common)
-    return forms.CharField(max_length=500, **common)
+    """The input of one procedure field: its rule is `form_rules`', shared with the API and the submission."""
+    return form_rules.field_for(spec, label=field_label(spec))
 
 
-def _stored(value) -> str:
-    """Form data is kept as JSON text: ISO dates, plain decimal numbers."""
-    if value is None:
-        return ""
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        text = format(value.normalize(), "f")
-        return text
-    return str(value).strip()
+_stored = form_rules.stored
 
 
 class DraftForm(forms.Form):
@@ -129,7 +143,7 @@ class DraftForm(forms.Form):
         initial = {FIELD_PREFIX + s["name"]: dossier.form_data.get(s["name"], "") for s in self.specs}
         initial["receiving_unit"] = dossier.receiving_unit_id
         super().__init__(*args, initial=initial, **kwargs)
-        self.fields["receiving_unit"] = _receiving_unit_field(units, required=True)
+        self.fields["receiving_unit"] = _receiving_unit_field(units, procedure=dossier.procedure, required=True)
         for spec in self.specs:
             field = _data_field(spec)
             if spec.get("required"):

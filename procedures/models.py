@@ -6,11 +6,16 @@ citizen's case under a procedure; its status changes only through
 """
 
 import uuid
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from govportal.tiers import routing
 from govportal.tiers.unit_data import fold
 from procedures.workflow import DossierStatus
 
@@ -138,6 +143,75 @@ class RequiredDocument(models.Model):
 # When each step of the legal clock fired (procedures.clocks), in the order the steps fire.
 CLOCK_FLAGS = ("due_soon_warned_at", "overdue_flagged_at", "escalated_to_head_at", "escalated_to_city_at")
 
+# How far ahead the workbench's "due soon" filter and the city's overview look.
+DUE_SOON_WINDOW = timedelta(days=2)
+
+# When the unit's work on a dossier ended: its decision (approved or refused), else the closing
+# (withdrawal, refused receipt). Returning a decided result later does not change it. Annotate
+# it under another name (the model has a `finished_at` property): .annotate(finished=FINISHED_AT).
+FINISHED_AT = Coalesce("decided_at", "closed_at")
+
+
+def overdue_q(now: datetime) -> Q:
+    """THE definition of "overdue" (docs/0006): the legal due date passed without the unit finishing by then.
+
+    * clock running, unfinished: the legal due date (`due_at`) is now or earlier;
+    * clock running, finished (decided, stopped, withdrawn): finished after the legal due date;
+    * clock paused (supplement, payment; finished meanwhile or not): the due date
+      had already passed when it paused. The citizen's time is not the unit's.
+    Finished late stays overdue for good. An apology's promised date (`promised_at`)
+    never enters it. `Dossier.is_overdue_at` says the same for one loaded dossier,
+    without a query; a test keeps the two equal.
+    """
+    unfinished = Q(decided_at__isnull=True, closed_at__isnull=True)
+    running_late = Q(paused_at__isnull=True) & unfinished & Q(due_at__lte=now)
+    return Q(due_at__isnull=False) & (running_late | finished_late_q() | _late_when_paused())
+
+
+def finished_late_q() -> Q:
+    """Finished (decided, stopped, withdrawn) after the legal due date: late in every indicator."""
+    # Spelled out rather than on FINISHED_AT so the database can use the plain columns.
+    decided_late = Q(decided_at__isnull=False, decided_at__gt=F("due_at"))
+    closed_late = Q(decided_at__isnull=True, closed_at__isnull=False, closed_at__gt=F("due_at"))
+    finished = Q(decided_at__isnull=False) | Q(closed_at__isnull=False)
+    return Q(due_at__isnull=False) & (
+        (Q(paused_at__isnull=True) & (decided_late | closed_late)) | (finished & _late_when_paused())
+    )
+
+
+def _late_when_paused() -> Q:
+    return Q(paused_at__isnull=False, due_at__lte=F("paused_at"))
+
+
+def due_soon_q(now: datetime, within: timedelta = DUE_SOON_WINDOW) -> Q:
+    """Unfinished, clock running, the legal due date still ahead but within `within` of now."""
+    return Q(
+        decided_at__isnull=True,
+        closed_at__isnull=True,
+        paused_at__isnull=True,
+        due_at__gt=now,
+        due_at__lte=now + within,
+    )
+
+
+class DossierQuerySet(models.QuerySet):
+    """Reads of the legal clock that every page, API, clock and dashboard shares."""
+
+    def overdue(self, now: datetime):
+        return self.filter(overdue_q(now))
+
+    def not_overdue(self, now: datetime):
+        return self.exclude(overdue_q(now))
+
+    def finished_late(self):
+        return self.filter(finished_late_q())
+
+    def unfinished(self):
+        return self.filter(decided_at__isnull=True, closed_at__isnull=True)
+
+    def due_soon(self, now: datetime, within: timedelta = DUE_SOON_WINDOW):
+        return self.filter(due_soon_q(now, within))
+
 
 class Dossier(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -178,7 +252,11 @@ class Dossier(models.Model):
     )
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     received_at = models.DateTimeField(_("received at"), null=True, blank=True)
-    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    # The legal due date: set at receipt from the procedure's time limit, moved only by the legal
+    # pause and resume (a supplement, a payment awaited). An apology never moves it (docs/0006).
+    due_at = models.DateTimeField(_("legal due date"), null=True, blank=True)
+    # The date the unit promised in its latest apology; lateness is still counted on `due_at`.
+    promised_at = models.DateTimeField(_("promised date (apology)"), null=True, blank=True)
     paused_at = models.DateTimeField(_("clock paused at"), null=True, blank=True)
     remaining_hours = models.DecimalField(
         _("working hours left when paused"), max_digits=8, decimal_places=2, null=True, blank=True
@@ -190,7 +268,6 @@ class Dossier(models.Model):
     )
     supplement_count = models.PositiveSmallIntegerField(_("supplement requests"), default=0)
     transfer_count = models.PositiveSmallIntegerField(_("transfers"), default=0)
-    is_overdue = models.BooleanField(_("overdue"), default=False)
     # Transfers wait for the receiving unit to accept or return them (with a reason code).
     pending_transfer_unit = models.ForeignKey(
         "tiers.Unit",
@@ -211,6 +288,8 @@ class Dossier(models.Model):
     version = models.PositiveIntegerField(default=0, help_text=_("Raised on every change; stale forms are refused."))
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = DossierQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -233,8 +312,45 @@ class Dossier(models.Model):
         return self.handling_unit_id or self.receiving_unit_id
 
     @property
+    def finished_at(self) -> datetime | None:
+        """When the unit's work ended (see FINISHED_AT); None while it works."""
+        return self.decided_at or self.closed_at
+
+    @property
+    def target_at(self) -> datetime | None:
+        """The date the unit now works to: the promised date after an apology, else the legal one."""
+        return self.promised_at or self.due_at
+
+    def is_overdue_at(self, now: datetime) -> bool:
+        """`overdue_q` for one loaded dossier (no query): the same rule, kept equal by a test."""
+        if self.due_at is None:
+            return False
+        if self.paused_at is not None:
+            return self.due_at <= self.paused_at
+        finished = self.finished_at
+        if finished is not None:
+            return finished > self.due_at
+        return self.due_at <= now
+
+    @property
+    def is_overdue(self) -> bool:
+        """Overdue now (for templates); code that has an instant calls `is_overdue_at`."""
+        return self.is_overdue_at(timezone.now())
+
+    @property
+    def finished_late(self) -> bool:
+        """`finished_late_q` for one loaded dossier."""
+        finished = self.finished_at
+        return finished is not None and self.is_overdue_at(finished)
+
+    @property
     def national_status_code(self) -> int | None:
         return DossierStatus.national_code(self.status)
+
+    @property
+    def routing_reason_display(self) -> str:
+        """The routing reason in the reader's language (stored in English, translated when read)."""
+        return routing.reason_display(self.routing_reason)
 
     @property
     def fee_total(self) -> int:

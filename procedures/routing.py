@@ -40,7 +40,7 @@ def dossier_route(*, dossier_id: int, now: datetime | None = None) -> bool:
     `routing.NoRoutingRule` when no rule matches: the task fails loudly and the
     sweep tries again once an admin has fixed the rules.
     """
-    from procedures.services import _event
+    from procedures.services import dossier_event_append
 
     now = now or timezone.now()
     with transaction.atomic():
@@ -61,7 +61,7 @@ def dossier_route(*, dossier_id: int, now: datetime | None = None) -> bool:
             # Staff placed the dossier (a transfer) before the router ran: a person's
             # decision wins over the default one.
             unit_id = dossier.handling_unit_id
-            reason = dossier.routing_reason or "kept: the unit chosen by staff before routing"
+            reason = dossier.routing_reason or routing.KEPT_REASON
             data["kept"] = True
         else:
             case = routing.CaseInfo(
@@ -116,7 +116,7 @@ def dossier_route(*, dossier_id: int, now: datetime | None = None) -> bool:
                 "assigned_to": assignee.pk if assignee else None,
             }
         )
-        _event(
+        dossier_event_append(
             dossier=dossier,
             actor=None,
             action="route",

@@ -1,6 +1,6 @@
 """Reads of procedures and dossiers, shared by pages and the API, with visibility built in."""
 
-from datetime import timedelta
+from dataclasses import dataclass
 
 from django.db.models import F, Q, QuerySet
 from django.http import Http404
@@ -9,10 +9,10 @@ from django.utils.translation import gettext_lazy as _
 
 from govportal.tiers.unit_data import fold
 from identity import access
-from procedures.models import Dossier, DossierEvent, Procedure
-from procedures.workflow import FINAL, DossierStatus
+from procedures.models import DUE_SOON_WINDOW, Dossier, DossierEvent, Procedure, due_soon_q, overdue_q
+from procedures.workflow import FINAL, OPEN, DossierStatus
 
-DUE_SOON = timedelta(days=2)
+DUE_SOON = DUE_SOON_WINDOW  # kept for callers; the window lives with the queryset
 
 
 def procedure_list(*, search: str = "", field: str = "", tier: str = "") -> QuerySet[Procedure]:
@@ -70,10 +70,11 @@ def dossier_queue(
     if procedure_code:
         dossiers = dossiers.filter(procedure__code=procedure_code)
     now = timezone.now()
+    # The one definition of due soon and overdue (procedures.models.DossierQuerySet, docs/0006).
     if due_soon:
-        dossiers = dossiers.filter(due_at__gte=now, due_at__lte=now + DUE_SOON)
+        dossiers = dossiers.due_soon(now)
     if overdue:
-        dossiers = dossiers.filter(Q(is_overdue=True) | Q(due_at__lt=now)).exclude(status__in=FINAL)
+        dossiers = dossiers.overdue(now)
     if assigned_to_me:
         dossiers = dossiers.filter(assigned_to=user)
     # Not yet received (no due date) first: they wait for receipt, the first legal step.
@@ -129,6 +130,10 @@ def dossier_track(*, code: str) -> Dossier:
             "code",
             "status",
             "due_at",
+            # What the one definition of overdue reads (the status badge shows it).
+            "paused_at",
+            "decided_at",
+            "closed_at",
             "procedure__name_vi",
             "procedure__name_en",
             "handling_unit__name",
@@ -174,3 +179,79 @@ def timeline(*, dossier: Dossier, for_citizen: bool = False) -> list[DossierEven
         new_due = event.data.get("new_due_at") if event.action == "apologise" else None
         event.new_due_at = datetime.fromisoformat(new_due) if new_due else None
     return events
+
+
+# --- the city admin's overview (read-only, until the dashboards issue lands) ---------------
+
+
+def _acting_unit_expr(field: str = "id"):
+    """The unit answering for a dossier: the handling unit, or the receiving one until it is routed."""
+    from django.db.models.functions import Coalesce
+
+    return Coalesce(f"handling_unit__{field}", f"receiving_unit__{field}")
+
+
+def city_overview_by_unit(*, now=None) -> list[dict]:
+    """Open, overdue and due-soon dossiers per unit, city-wide: one aggregate query.
+
+    Overdue and due soon are the project's single definitions (`overdue_q`,
+    `due_soon_q`). Each row: unit_id, unit_code, unit_name, unit_name_en, open,
+    overdue, due_soon; units with the most overdue dossiers first. Only units
+    with open dossiers appear. Callers check `dashboard.view_city` first.
+    """
+    from django.db.models import Count
+
+    now = now or timezone.now()
+    rows = (
+        Dossier.objects.filter(status__in=OPEN)
+        .annotate(
+            unit_id=_acting_unit_expr("id"),
+            unit_code=_acting_unit_expr("code"),
+            unit_name=_acting_unit_expr("name"),
+            unit_name_en=_acting_unit_expr("name_en"),
+        )
+        .values("unit_id", "unit_code", "unit_name", "unit_name_en")
+        .annotate(
+            open=Count("id"),
+            overdue=Count("id", filter=overdue_q(now)),
+            due_soon=Count("id", filter=due_soon_q(now)),
+        )
+        .order_by("-overdue", "-due_soon", "-open", "unit_name")
+    )
+    return list(rows)
+
+
+def city_overview_unit_dossiers(*, unit_id: int, show: str = "open", now=None) -> QuerySet[Dossier]:
+    """One unit's open dossiers for the overview (all, overdue or due soon), soonest due first."""
+    now = now or timezone.now()
+    dossiers = Dossier.objects.filter(status__in=OPEN).alias(acting_unit=_acting_unit_expr("id"))
+    dossiers = dossiers.filter(acting_unit=unit_id)
+    if show == "overdue":
+        dossiers = dossiers.overdue(now)
+    elif show == "due_soon":
+        dossiers = dossiers.due_soon(now)
+    return _with_relations(dossiers).order_by(F("due_at").asc(nulls_first=True), "submitted_at", "id")
+
+
+@dataclass(frozen=True)
+class PaymentRequest:
+    """What a dossier waiting for payment asks of the citizen: the fee lines, their total, where to pay."""
+
+    lines: list
+    total: int
+    pay_at: object  # the unit acting on the dossier
+
+
+def payment_request(*, dossier: Dossier) -> PaymentRequest | None:
+    """The amount to pay while the dossier waits for payment (None otherwise); the page and the API show it.
+
+    Online payment arrives with the payments app; until then the citizen pays at the unit.
+    """
+    if dossier.status != DossierStatus.PAYMENT_REQUIRED:
+        return None
+    lines = list(dossier.procedure.fee_lines.all())
+    return PaymentRequest(
+        lines=lines,
+        total=sum(line.amount_vnd for line in lines),
+        pay_at=dossier.handling_unit or dossier.receiving_unit,
+    )

@@ -1,6 +1,6 @@
 """Every write to dossiers goes through here: filing, documents and the one transition service."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -9,13 +9,13 @@ from django.utils.translation import gettext as _
 
 from govportal.api.errors import ApplicationError
 from govportal.tasks import dispatch_or_log
+from govportal.templatetags.portal import dmyhm
 from govportal.tiers.models import Unit
-from govportal.tiers.selectors import work_calendar
+from govportal.tiers.selectors import receiving_units_for, work_calendar
 from identity import access
-from procedures import workflow
-from procedures.deadlines import deadline_for
+from procedures import form_rules, workflow
+from procedures.deadlines import apology_latest_at, apology_max_date, deadline_for
 from procedures.models import (
-    CLOCK_FLAGS,
     CodeSequence,
     DocumentRole,
     Dossier,
@@ -26,8 +26,8 @@ from procedures.models import (
 from procedures.uploads import discard, store_upload
 from procedures.workflow import DossierStatus as S
 
-# Actions the citizen hears about (by email and in the portal).
-NOTIFY_ACTIONS = frozenset(
+# Actions the citizen hears about (by email and in the portal): procedures.notifications.MESSAGES.
+CITIZEN_NOTIFY_ACTIONS = frozenset(
     {
         "receive",
         "refuse_receipt",
@@ -39,6 +39,11 @@ NOTIFY_ACTIONS = frozenset(
         "accept_transfer",
     }
 )
+# Actions the staff hear about (the assignee, else the unit's staff): procedures.notifications.STAFF_MESSAGES.
+# A claim is not among them: nobody is told of their own action.
+STAFF_NOTIFY_ACTIONS = frozenset({"supplement", "transfer", "return_transfer", "assign"})
+# Actions whose event is followed, on commit, by the notification task.
+NOTIFY_ACTIONS = CITIZEN_NOTIFY_ACTIONS | STAFF_NOTIFY_ACTIONS
 
 
 class DossierError(ApplicationError):
@@ -48,10 +53,8 @@ class DossierError(ApplicationError):
 # --- filing ----------------------------------------------------------------------
 
 
-def dossier_draft_create(*, procedure: Procedure, applicant, receiving_unit: Unit, eid_level: int | None) -> Dossier:
-    """Start a draft. Any unit may receive, whatever the citizen's residence."""
-    if not procedure.is_active:
-        raise DossierError("procedure_inactive", _("This procedure cannot be filed online at the moment."))
+def _check_eid_level(procedure: Procedure, eid_level: int | None) -> None:
+    """The login's e-ID level must reach the procedure's: checked when a draft starts and again at submission."""
     if (eid_level or 0) < procedure.min_eid_level:
         raise DossierError(
             "eid_level_too_low",
@@ -62,11 +65,38 @@ def dossier_draft_create(*, procedure: Procedure, applicant, receiving_unit: Uni
             % {"required": procedure.min_eid_level, "level": eid_level or "?"},
             status_code=403,
         )
+
+
+def dossier_start(
+    *, procedure: Procedure, applicant, receiving_unit: Unit, eid_level: int | None, form_data: dict | None = None
+) -> Dossier:
+    """Start a draft the one way every door starts it: create it, save what was typed, fill the rest from
+    the population registry.
+
+    One transaction: a registry failure (or a refused answer) leaves no half-made draft behind.
+    """
+    with transaction.atomic():
+        dossier = dossier_draft_create(
+            procedure=procedure, applicant=applicant, receiving_unit=receiving_unit, eid_level=eid_level
+        )
+        if form_data:
+            dossier_draft_update(dossier=dossier, actor=applicant, form_data=form_data)
+        dossier_prefill_from_registry(dossier=dossier, actor=applicant)
+    return dossier
+
+
+def dossier_draft_create(*, procedure: Procedure, applicant, receiving_unit: Unit, eid_level: int | None) -> Dossier:
+    """Start a draft at a unit that may receive this procedure (`receiving_units_for`), whatever the
+    citizen's residence."""
+    if not procedure.is_active:
+        raise DossierError("procedure_inactive", _("This procedure cannot be filed online at the moment."))
+    _check_eid_level(procedure, eid_level)
     if not receiving_unit.is_active:
         raise DossierError("unit_inactive", _("This unit does not receive dossiers."))
+    _check_receiving_unit(procedure, receiving_unit)
     with transaction.atomic():
         dossier = Dossier.objects.create(procedure=procedure, applicant=applicant, receiving_unit=receiving_unit)
-        _event(dossier=dossier, actor=applicant, action="create_draft", from_status="", to_status=S.DRAFT)
+        dossier_event_append(dossier=dossier, actor=applicant, action="create_draft", from_status="", to_status=S.DRAFT)
     return dossier
 
 
@@ -74,12 +104,51 @@ def dossier_draft_update(*, dossier: Dossier, actor, form_data: dict, receiving_
     """Save what the citizen typed so far (drafts are saved, nothing is lost)."""
     if dossier.status != S.DRAFT or dossier.applicant_id != actor.pk:
         raise DossierError("not_editable", _("Only your own draft can be edited."), status_code=409)
-    dossier.form_data = {**dossier.form_data, **form_data}
+    cleaned, errors = form_rules.clean_form_data(dossier.procedure.form_fields, form_data)
+    if errors:
+        raise DossierError("invalid", _("Some fields are not valid."), extra={"errors": {"form_data": errors}})
+    dossier.form_data = {**dossier.form_data, **cleaned}
     if receiving_unit is not None:
+        _check_receiving_unit(dossier.procedure, receiving_unit)
         dossier.receiving_unit = receiving_unit
     dossier.version += 1
     dossier.save(update_fields=["form_data", "receiving_unit", "version", "updated_at"])
     return dossier
+
+
+def receiving_unit_refusal(procedure: Procedure, unit: Unit) -> DossierError | None:
+    """Why `unit` may not receive a dossier of `procedure`, or None when it may.
+
+    The rule itself is `tiers.selectors.receiving_units_for`; the filing form
+    offers only those units and shows this message for any other one.
+    """
+    if receiving_units_for(procedure).filter(pk=unit.pk).exists():
+        return None
+    if procedure.tier == "commune":
+        message = _(
+            "%(unit)s cannot receive this procedure: it is received and decided by a ward, commune or special "
+            "zone. Choose any of them, wherever you live."
+        )
+    elif procedure.handling_department_id:
+        message = _(
+            "%(unit)s cannot receive this procedure: file it at %(department)s, at the city's Public "
+            "Administration Service Centre, or at any ward, commune or special zone (which forwards it)."
+        )
+    else:
+        message = _(
+            "%(unit)s cannot receive this procedure: file it at the city's Public Administration Service "
+            "Centre, or at any ward, commune or special zone (which forwards it)."
+        )
+    department = procedure.handling_department.name if procedure.handling_department_id else ""
+    return DossierError(
+        "receiving_unit_not_allowed", message % {"unit": unit.name, "department": department}, status_code=400
+    )
+
+
+def _check_receiving_unit(procedure: Procedure, unit: Unit) -> None:
+    refusal = receiving_unit_refusal(procedure, unit)
+    if refusal is not None:
+        raise refusal
 
 
 def dossier_prefill_from_registry(*, dossier: Dossier, actor) -> dict:
@@ -109,26 +178,60 @@ def dossier_prefill_from_registry(*, dossier: Dossier, actor) -> dict:
     return prefilled
 
 
+# Which papers the applicant may add, and when; result files come only with the decision (`dossier_transition`).
+_ATTACH_STATUS = {DocumentRole.APPLICATION: S.DRAFT, DocumentRole.SUPPLEMENT: S.SUPPLEMENT_REQUESTED}
+
+
+def _check_attach(dossier: Dossier, actor, *, key: str, role: str) -> None:
+    status = _ATTACH_STATUS.get(role)
+    if status is None:
+        raise DossierError("not_editable", _("A result document is attached only with the decision."), status_code=409)
+    if actor is None or dossier.applicant_id != actor.pk or dossier.status != status:
+        if role == DocumentRole.APPLICATION:
+            message = _("Only your own draft can be edited.")
+        else:
+            message = _("Documents can be added only to your own dossier while a supplement is requested.")
+        raise DossierError("not_editable", message, status_code=409)
+    if role == DocumentRole.APPLICATION and key not in {d.key for d in dossier.procedure.documents.all()}:
+        raise DossierError(
+            "invalid",
+            _("Some fields are not valid."),
+            extra={"errors": {"key": [_("This procedure asks for no such document.")]}},
+        )
+
+
 def document_attach(*, dossier: Dossier, actor, upload, key: str = "", role: str = DocumentRole.APPLICATION):
-    """Store an uploaded file and record it; if the row cannot be written the file is removed."""
+    """The applicant adds a file: to their own draft, or as a supplement while one is requested.
+
+    Checked before the file is written and again under the row lock (the
+    status may change in between); if the row cannot be written the file is
+    removed.
+    """
+    _check_attach(dossier, actor, key=key, role=role)
     stored = store_upload(upload)
     try:
         with transaction.atomic():
-            document = DossierDocument.objects.create(
-                dossier=dossier,
-                key=key,
-                role=role,
-                original_name=stored.original_name,
-                stored_name=stored.stored_name,
-                content_type=stored.content_type,
-                size=stored.size,
-                sha256=stored.sha256,
-                uploaded_by=actor,
-            )
-    except Exception:
+            locked = Dossier.objects.select_for_update().select_related("procedure").get(pk=dossier.pk)
+            _check_attach(locked, actor, key=key, role=role)
+            document = _document_record(locked, actor, stored, key=key, role=role)
+    except BaseException:
         discard(stored.stored_name)
         raise
     return document
+
+
+def _document_record(dossier: Dossier, actor, stored, *, key: str, role: str) -> DossierDocument:
+    return DossierDocument.objects.create(
+        dossier=dossier,
+        key=key,
+        role=role,
+        original_name=stored.original_name,
+        stored_name=stored.stored_name,
+        content_type=stored.content_type,
+        size=stored.size,
+        sha256=stored.sha256,
+        uploaded_by=actor,
+    )
 
 
 def document_remove(*, dossier: Dossier, actor, document_id: int) -> DossierDocument:
@@ -150,7 +253,7 @@ def document_remove(*, dossier: Dossier, actor, document_id: int) -> DossierDocu
             raise DossierError("document_not_found", _("This file is not in your draft."), status_code=404)
         stored_name = document.stored_name
         document.delete()
-        _event(
+        dossier_event_append(
             dossier=dossier,
             actor=actor,
             action="remove_document",
@@ -186,7 +289,19 @@ def missing_for_submission(dossier: Dossier) -> list[str]:
 # --- the one transition service ---------------------------------------------------
 
 
-def _event(*, dossier, actor, action, from_status, to_status, note="", data=None, now=None) -> DossierEvent:
+def dossier_event_append(
+    *, dossier, actor, action, from_status, to_status, note="", data=None, now=None
+) -> DossierEvent:
+    """Append one event to the dossier's trail (append-only: events are never changed or deleted).
+
+    The one writer of DossierEvent. Workflow actions reach it through
+    `dossier_transition`, which checks status and actor first. The routing
+    service (procedures.routing) and the clocks (procedures.clocks) call it
+    directly: they are system writes outside the workflow table (the status
+    does not change, no person acts, and each claims its own change with a
+    conditional UPDATE so that repeated or concurrent task runs write once), so
+    the table's status and actor checks do not apply to them.
+    """
     return DossierEvent.objects.create(
         dossier=dossier,
         actor=actor,
@@ -201,26 +316,21 @@ def _event(*, dossier, actor, action, from_status, to_status, note="", data=None
 
 
 def _check_actor(rule: workflow.Rule, dossier: Dossier, actor) -> None:
+    """The rule's actors against the parts `identity.access` says the actor plays on this dossier."""
     if actor is None:
         if workflow.SYSTEM in rule.actors:
             return
-    else:
-        if workflow.APPLICANT in rule.actors and dossier.applicant_id == actor.pk:
-            return
-        if workflow.STAFF in rule.actors and dossier.acting_unit_id in access.units_where(actor, "officer", "head"):
-            return
-        if workflow.HEAD in rule.actors and dossier.acting_unit_id in access.units_where(actor, "head"):
-            return
-        if workflow.TARGET_STAFF in rule.actors and dossier.pending_transfer_unit_id in access.units_where(
-            actor, "officer", "head"
-        ):
-            return
+    elif rule.actors & access.acting_roles(actor, dossier):
+        return
     raise DossierError("forbidden", _("You may not do this to this dossier."), status_code=403)
 
 
 def _next_code(unit: Unit, now: datetime) -> str:
+    """HCM-{filing code}-{yymmdd}-{nnnn}: one format for every receiving place (docs/0005)."""
+    if not unit.filing_code:
+        raise DossierError("receiving_unit_not_allowed", _("This unit does not receive dossiers."))
     day = timezone.localtime(now).strftime("%y%m%d")
-    key = f"{unit.code}-{day}"
+    key = f"{unit.filing_code}-{day}"
     try:
         with transaction.atomic():
             CodeSequence.objects.get_or_create(key=key)
@@ -229,7 +339,7 @@ def _next_code(unit: Unit, now: datetime) -> str:
     sequence = CodeSequence.objects.select_for_update().get(key=key)
     sequence.last += 1
     sequence.save(update_fields=["last"])
-    return f"HCM-{unit.code.upper()}-{day}-{sequence.last:04d}"
+    return f"HCM-{unit.filing_code}-{day}-{sequence.last:04d}"
 
 
 def dossier_transition(
@@ -244,12 +354,14 @@ def dossier_transition(
     new_due_at: datetime | None = None,
     assignee=None,
     expected_version: int | None = None,
+    eid_level: int | None = None,
     now: datetime | None = None,
 ) -> Dossier:
     """Apply one action from the workflow table: check, change, audit, then notify on commit.
 
     The row is locked, so two officers acting at once cannot both succeed: the
     second finds the dossier already changed and gets a clear message.
+    `eid_level` is the e-ID level of the caller's login: submission checks it.
     """
     now = now or timezone.now()
     note = (note or "").strip()
@@ -275,6 +387,9 @@ def dossier_transition(
                     status_code=409,
                 )
             _check_actor(rule, locked, actor)
+            refusal = action_refusal(locked, action, now=now)
+            if refusal is not None:
+                raise refusal
             errors = {}
             if rule.needs_note and not note:
                 errors["note"] = _("Write the reason: the citizen will read it.")
@@ -299,6 +414,7 @@ def dossier_transition(
                     reason=reason,
                     new_due_at=new_due_at,
                     assignee=assignee,
+                    eid_level=eid_level,
                     now=now,
                 )
             target = rule.target
@@ -310,13 +426,13 @@ def dossier_transition(
             if target is not None:
                 locked.status = target
             if rule.needs_result:
-                stored_result = document_attach(
-                    dossier=locked, actor=actor, upload=result_upload, role=DocumentRole.RESULT
-                )
-                data["result_document"] = stored_result.pk
+                # The only way a result file is added: with the decision, under the row lock.
+                stored_result = store_upload(result_upload)
+                result = _document_record(locked, actor, stored_result, key="", role=DocumentRole.RESULT)
+                data["result_document"] = result.pk
             locked.version += 1
             locked.save()
-            event = _event(
+            event = dossier_event_append(
                 dossier=locked,
                 actor=actor,
                 action=action,
@@ -336,8 +452,87 @@ def dossier_transition(
     return locked
 
 
+def action_refusal(dossier: Dossier, action: str, *, now: datetime | None = None) -> DossierError | None:
+    """Why `action` cannot be taken on this dossier now, beyond its status and the actor's role.
+
+    The workflow table says which statuses allow an action; a guard adds what
+    depends on the dossier's own data (a fee to pay, a clock still running).
+    The transition raises the refusal; pages and the API offer only actions
+    without one, so both doors apply the same rule.
+    """
+    guard = _GUARDS.get(action)
+    return guard(dossier, now or timezone.now()) if guard is not None else None
+
+
+# action -> guard(dossier, now) returning a DossierError (refused) or None (allowed).
+_GUARDS: dict = {}
+
+
+def actions_available(*, dossier: Dossier, user, now: datetime | None = None) -> list[workflow.Rule]:
+    """The rules `user` may apply to the dossier now, in table order: what pages and the API offer.
+
+    The transition's own checks, nothing mirrored: the status (the table), the
+    part the user plays (`identity.access.acting_roles`) and the action's guard
+    (`action_refusal`). Claiming a dossier already one's own is left out: it
+    would change nothing.
+    """
+    roles = access.acting_roles(user, dossier)
+    return [
+        rule
+        for rule in workflow.actions_from(dossier.status)
+        if rule.actors & roles
+        and not (rule.action == "claim" and dossier.assigned_to_id == user.pk)
+        and action_refusal(dossier, rule.action, now=now) is None
+    ]
+
+
+def _refuse_payment_without_fee(dossier: Dossier, now: datetime) -> DossierError | None:
+    """Asking for payment makes sense only when the fee lines add up to more than 0 ₫."""
+    if dossier.procedure.total_fee > 0:
+        return None
+    return DossierError(
+        "no_fee",
+        _("This procedure has no fee (0 ₫): there is nothing to pay. Continue handling the dossier."),
+        status_code=409,
+    )
+
+
+_GUARDS["require_payment"] = _refuse_payment_without_fee
+
+
+def _refuse_late_apology(dossier: Dossier, now: datetime) -> DossierError | None:
+    """An apology is sent before the legal due date: at the latest on the working day before (docs/0006).
+
+    The table allows it only while the unit's clock runs (received, processing);
+    after that day the dossier is late, and no apology can hide it.
+    """
+    if dossier.due_at is None or dossier.paused_at is not None or dossier.finished_at is not None:
+        return DossierError(
+            "apology_not_running",
+            _("An apology can be sent only while the unit's time limit is running."),
+            status_code=409,
+        )
+    calendar = work_calendar()
+    latest = apology_latest_at(dossier.due_at, calendar)
+    if now < latest:
+        return None
+    last_day = timezone.localtime(latest - timedelta(microseconds=1))
+    return DossierError(
+        "apology_too_late",
+        _(
+            "Too late for an apology: it had to be sent by %(day)s, the working day before the legal due "
+            "date (%(due)s). The dossier counts as late; finish it as soon as possible."
+        )
+        % {"day": last_day.strftime("%d/%m/%Y"), "due": dmyhm(dossier.due_at)},
+        status_code=409,
+    )
+
+
+_GUARDS["apologise"] = _refuse_late_apology
+
+
 def _notify(event_id: int) -> None:
-    """Queue the citizen's notification; if the broker is down, the notification sweep sends it later."""
+    """Queue the event's notifications (citizen, staff); if the broker is down, the notification sweep sends them later."""
     from procedures.tasks import notify_dossier_event
 
     dispatch_or_log(notify_dossier_event, event_id, recovered_by="the notification sweep")
@@ -350,6 +545,7 @@ def _apply_clock(dossier: Dossier, effect: str, *, from_status: str, now: dateti
         dossier.due_at = deadline_for(dossier.procedure, now, calendar)
         return {"due_at": dossier.due_at.isoformat()}
     if effect == workflow.PAUSE:
+        # A supplement or a payment awaited: the citizen's time is not the unit's.
         dossier.status_before_pause = from_status
         if dossier.due_at and dossier.paused_at is None:
             dossier.paused_at = now
@@ -357,8 +553,12 @@ def _apply_clock(dossier: Dossier, effect: str, *, from_status: str, now: dateti
             return {"remaining_hours": str(dossier.remaining_hours)}
         return {}
     if effect == workflow.RESUME:
+        # The target of the rule was computed already: what the pause remembered can go.
+        dossier.status_before_pause = ""
         if dossier.paused_at is not None and dossier.remaining_hours is not None:
-            dossier.due_at = calendar.deadline(now, hours=max(dossier.remaining_hours, Decimal(0)))
+            if dossier.remaining_hours > 0:
+                dossier.due_at = calendar.deadline(now, hours=dossier.remaining_hours)
+            # else: the legal due date had passed before the pause; it stays passed (still late).
             dossier.paused_at = None
             dossier.remaining_hours = None
             return {"due_at": dossier.due_at.isoformat()}
@@ -371,12 +571,24 @@ def _apply_clock(dossier: Dossier, effect: str, *, from_status: str, now: dateti
 # --- per-action effects (beyond status and clock) ---------------------------------
 
 
-def _submit(dossier, *, actor, now, **kwargs):
+def _submit(dossier, *, actor, now, eid_level=None, **kwargs):
+    # The login that submits must reach the procedure's e-ID level, whatever the draft was started with.
+    _check_eid_level(dossier.procedure, eid_level)
+    # What is stored is checked again with the form's rules: a bad value saved earlier is not submitted.
+    errors = form_rules.stored_errors(dossier.procedure.form_fields, dossier.form_data)
+    if errors:
+        raise DossierError(
+            "invalid",
+            _("Some answers in the form are not valid: correct them before submitting."),
+            extra={"errors": {"form_data": errors}},
+        )
     missing = missing_for_submission(dossier)
     if missing:
         raise DossierError(
             "incomplete", _("The dossier is not complete yet."), extra={"missing": missing}, status_code=400
         )
+    # Checked again: the catalogue (a procedure's tier or department) may have changed since the draft.
+    _check_receiving_unit(dossier.procedure, dossier.receiving_unit)
     dossier.code = _next_code(dossier.receiving_unit, now)
     dossier.submitted_at = now
     # Routing runs in a task once the submission is committed (procedures.routing).
@@ -482,24 +694,35 @@ def _return_transfer(dossier, **kwargs):
 
 
 def _apologise(dossier, *, new_due_at, now, **kwargs):
-    if new_due_at is None or dossier.due_at is None or new_due_at <= dossier.due_at:
-        raise DossierError(
-            "invalid",
-            _("Some information is missing."),
-            extra={"errors": {"new_due_at": _("Give a new date later than the current due date.")}},
-        )
-    old = dossier.due_at
-    dossier.due_at = new_due_at
-    dossier.is_overdue = False
-    # The clocks start over against the new date: missing it is late again, and
-    # the head (and later the city) must hear of it again.
-    rearmed = [flag for flag in CLOCK_FLAGS if getattr(dossier, flag) is not None]
-    for flag in CLOCK_FLAGS:
-        setattr(dossier, flag, None)
+    """Record the promised date next to the legal one; the legal date and lateness never move (docs/0006).
+
+    The new date must be after the legal due date and at most the limit again
+    (times APOLOGY_MAX_EXTENSION_FACTOR) after it. Only the due-soon warning is
+    re-armed, against the promise; overdue and the escalations stay on the legal date.
+    """
+    calendar = work_calendar()
+    error = None
+    if new_due_at is None:
+        error = _("Give the new date for the result.")
+    elif new_due_at <= dossier.due_at:
+        error = _("The new date must be later than the legal due date (%(due)s).") % {"due": dmyhm(dossier.due_at)}
+    else:
+        latest = apology_max_date(dossier.procedure, dossier.due_at, dossier.received_at, calendar)
+        if new_due_at > latest:
+            error = _("The new date may be at most %(latest)s: the legal due date plus the procedure's time limit.") % {
+                "latest": dmyhm(latest)
+            }
+    if error:
+        raise DossierError("invalid", _("Some information is missing."), extra={"errors": {"new_due_at": error}})
+    previous = dossier.promised_at
+    dossier.promised_at = new_due_at
+    rearmed = ["due_soon_warned_at"] if dossier.due_soon_warned_at is not None else []
+    dossier.due_soon_warned_at = None
     return {
-        "old_due_at": old.isoformat(),
+        "legal_due_at": dossier.due_at.isoformat(),
+        "old_due_at": (previous or dossier.due_at).isoformat(),
         "new_due_at": new_due_at.isoformat(),
-        "before_deadline": now <= old,
+        "before_deadline": now < dossier.due_at,
         "rearmed": rearmed,
     }
 

@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 
 @shared_task(base=PortalTask, name="procedures.tasks.notify_dossier_event", ignore_result=True)
 def notify_dossier_event(event_id: int) -> int:
-    """Tell the citizen about one dossier event (in the portal and by email). Idempotent."""
+    """Tell the citizen and the staff concerned about one dossier event (in the portal and by email). Idempotent."""
     from procedures.notifications import dossier_event_notify
 
     return dossier_event_notify(event_id=event_id)
@@ -27,7 +27,7 @@ def notify_dossier_event(event_id: int) -> int:
 
 @shared_task(base=PortalTask, name="procedures.tasks.sweep_unnotified_events", ignore_result=True)
 def sweep_unnotified_events() -> int:
-    """Queue again the citizens' notifications whose task was lost (beat); returns how many."""
+    """Queue again the notifications (citizens' and staff's, clocks' too) whose task was lost (beat); returns how many."""
     from procedures.notifications import unnotified_event_ids
 
     ids = unnotified_event_ids(

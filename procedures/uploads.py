@@ -2,22 +2,33 @@
 
 The name a citizen gives a file is only a label: the type comes from the
 file's first bytes, the stored name is random, and nothing of the original
-name reaches the file system.
+name reaches the storage.
+
+Files go through Django's Storage API (the named storage "dossiers" in
+settings.STORAGES: the file system by default, an S3-compatible bucket by
+settings), never through open() on a local path, so any web container can serve
+a file that another one received.
 """
 
 import hashlib
+import logging
 import os
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 
-from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation
+from django.core.files import File
+from django.core.files.storage import Storage, storages
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from govportal.api.errors import ApplicationError
 
+logger = logging.getLogger(__name__)
+
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+# The key of settings.STORAGES under which dossiers' files are kept.
+DOSSIER_STORAGE = "dossiers"
 SIGNATURES = [
     (b"%PDF-", "application/pdf", "pdf"),
     (b"\xff\xd8\xff", "image/jpeg", "jpg"),
@@ -70,33 +81,50 @@ def check_upload(upload) -> tuple[str, str]:
     return detected
 
 
+def dossier_storage() -> Storage:
+    """The storage that holds citizens' documents and results (settings.STORAGES["dossiers"])."""
+    return storages[DOSSIER_STORAGE]
+
+
 def store_upload(upload) -> StoredFile:
-    """Check, then write the file under a random name in MEDIA_ROOT/dossiers/YYYY/MM/."""
+    """Check, then save the file under a random name dossiers/YYYY/MM/<uuid>.<ext> in the dossiers storage."""
     content_type, extension = check_upload(upload)
-    now = timezone.now()
-    relative = f"dossiers/{now:%Y/%m}/{uuid.uuid4().hex}.{extension}"
-    target = Path(settings.MEDIA_ROOT) / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
     size = 0
-    with open(target, "xb") as out:
-        for chunk in upload.chunks():
-            digest.update(chunk)
-            size += len(chunk)
-            out.write(chunk)
-    return StoredFile(display_name(upload.name), relative, content_type, size, digest.hexdigest())
+    for chunk in upload.chunks():
+        digest.update(chunk)
+        size += len(chunk)
+    upload.seek(0)
+    now = timezone.now()
+    wanted = f"dossiers/{now:%Y/%m}/{uuid.uuid4().hex}.{extension}"
+    stored_name = dossier_storage().save(wanted, upload)
+    return StoredFile(display_name(upload.name), stored_name, content_type, size, digest.hexdigest())
 
 
-def stored_path(stored_name: str) -> Path:
-    path = (Path(settings.MEDIA_ROOT) / stored_name).resolve()
-    if Path(settings.MEDIA_ROOT).resolve() not in path.parents:
-        raise ValueError("stored name escapes the media root")
-    return path
+def open_stored(stored_name: str) -> File:
+    """Open a stored file for reading; FileNotFoundError when it is missing or its name is not ours."""
+    try:
+        return dossier_storage().open(stored_name, "rb")
+    except SuspiciousFileOperation as error:  # a name that climbs out of the storage
+        raise FileNotFoundError(stored_name) from error
+
+
+def stored_exists(stored_name: str) -> bool:
+    try:
+        return dossier_storage().exists(stored_name)
+    except SuspiciousFileOperation:
+        return False
 
 
 def discard(stored_name: str) -> None:
-    """Remove a stored file whose database row was never committed."""
+    """Remove a stored file whose database row was never committed (or was deleted).
+
+    Never raises: it runs while another error is handled or after a commit, and a
+    file left behind is only space, while a raised error would hide the real one.
+    """
     try:
-        stored_path(stored_name).unlink(missing_ok=True)
-    except ValueError:
+        dossier_storage().delete(stored_name)
+    except SuspiciousFileOperation:
         pass
+    except Exception:  # a storage outage: log it, keep the caller's outcome
+        logger.exception("Could not remove stored file %s", stored_name)

@@ -12,9 +12,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from govportal.api.errors import ApplicationError
+from govportal.templatetags.portal import dmyhm
 from govportal.tiers.models import Unit
+from govportal.tiers.selectors import work_calendar
 from identity import access
-from procedures import workflow
+from procedures import services, workflow
+from procedures.deadlines import apology_max_date
 from procedures.models import Dossier, Procedure
 from procedures.uploads import check_upload
 from procedures.workflow import DossierStatus
@@ -58,27 +61,27 @@ class QueueFilterForm(forms.Form):
         }
 
 
+def _apology_range(dossier: Dossier) -> str:
+    """The dates an apology may promise (docs/0006), so the officer need not guess."""
+    if dossier.due_at is None or dossier.received_at is None:
+        return ""
+    latest = apology_max_date(dossier.procedure, dossier.due_at, dossier.received_at, work_calendar())
+    return _("Later than the legal due date (%(due)s), at the latest %(latest)s.") % {
+        "due": dmyhm(dossier.due_at),
+        "latest": dmyhm(latest),
+    }
+
+
 def available_rules(user, dossier: Dossier) -> list[workflow.Rule]:
     """The rules this staff member may apply to the dossier now, in table order.
 
-    Mirrors the service's check (STAFF: an officer or head of the acting unit;
-    HEAD: its head only) so the page offers nothing the service would refuse.
-    Rules only the applicant or the portal itself apply are never offered.
+    The service's own answer (`services.actions_available`: the table, the
+    roles from `identity.access`, the action guards), so the page offers
+    nothing the service would refuse. Rules only the applicant or the portal
+    itself apply are never offered here.
     """
-    acting = dossier.acting_unit_id
-    staff_units = access.units_where(user, access.OFFICER, access.HEAD)
-    head_units = access.units_where(user, access.HEAD)
-    rules = []
-    for rule in workflow.actions_from(dossier.status):
-        if rule.action == "claim" and dossier.assigned_to_id == user.pk:
-            continue  # already theirs: taking it again would change nothing
-        if (
-            (workflow.STAFF in rule.actors and acting in staff_units)
-            or (workflow.HEAD in rule.actors and acting in head_units)
-            or (workflow.TARGET_STAFF in rule.actors and dossier.pending_transfer_unit_id in staff_units)
-        ):
-            rules.append(rule)
-    return rules
+    staff_roles = access.acting_roles(user, dossier) - {access.APPLICANT}
+    return [rule for rule in services.actions_available(dossier=dossier, user=user) if rule.actors & staff_roles]
 
 
 def unit_staff(unit_id):
@@ -156,6 +159,7 @@ class ActionForm(forms.Form):
         if rule.action == "apologise":
             self.fields["new_due_at"] = forms.DateTimeField(
                 label=_("New due date"),
+                help_text=_apology_range(dossier),
                 input_formats=[DATETIME_LOCAL, "%Y-%m-%dT%H:%M:%S"],
                 widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
             )

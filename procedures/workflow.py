@@ -47,10 +47,9 @@ NATIONAL_CODES = {
 FINAL = frozenset(
     {DossierStatus.NOT_RECEIVED, DossierStatus.WITHDRAWN, DossierStatus.STOPPED, DossierStatus.RESULT_RETURNED}
 )
-# Statuses in which the legal clock runs (it starts at receipt, pauses for a supplement).
-CLOCK_RUNNING = frozenset(
-    {DossierStatus.RECEIVED, DossierStatus.PROCESSING, DossierStatus.PAYMENT_REQUIRED, DossierStatus.DECIDED}
-)
+# Statuses in which the unit's legal clock runs: it starts at receipt, pauses while the citizen
+# owes something (a supplement, a payment) and stops at the decision (docs/0006).
+CLOCK_RUNNING = frozenset({DossierStatus.RECEIVED, DossierStatus.PROCESSING})
 OPEN = frozenset(s for s in DossierStatus.values if s not in FINAL and s != DossierStatus.DRAFT)
 
 # Who may act.
@@ -119,13 +118,15 @@ RULES = [
         _("Send the supplement"),
         clock=RESUME,
     ),
-    # Fees that must be paid before the decision (payments announce the outcome).
+    # Fees that must be paid before the decision (payments announce the outcome). The citizen's
+    # time to pay is not the unit's: the clock pauses until the payment arrives (docs/0006).
     Rule(
         "require_payment",
         frozenset({S.RECEIVED, S.PROCESSING}),
         S.PAYMENT_REQUIRED,
         frozenset({STAFF}),
         _("Ask for payment"),
+        clock=PAUSE,
     ),
     Rule(
         "payment_received",
@@ -133,6 +134,7 @@ RULES = [
         S.PROCESSING,
         frozenset({SYSTEM, STAFF}),
         _("Payment received"),
+        clock=RESUME,
     ),
     Rule(
         "decide",
@@ -197,10 +199,12 @@ RULES = [
         _("Return the transfer"),
         needs_note=True,
     ),
-    # Before a dossier is late the unit apologises in writing with a new date (the citizen sees it).
+    # Before a dossier is late the unit apologises in writing with a new date (the citizen sees it):
+    # only while its clock runs, and at the latest the working day before the legal due date
+    # (the guard in services). The promised date never moves the legal one (docs/0006).
     Rule(
         "apologise",
-        frozenset({S.RECEIVED, S.PROCESSING, S.PAYMENT_REQUIRED, S.DECIDED}),
+        frozenset({S.RECEIVED, S.PROCESSING}),
         None,
         frozenset({STAFF}),
         _("Apologise and set a new date"),

@@ -1,5 +1,6 @@
 """Production settings refuse insecure configurations; `check --deploy` is clean."""
 
+import json
 import os
 import subprocess
 import sys
@@ -73,3 +74,60 @@ def test_production_requires_a_real_eid_provider():
     result = run_manage("check", env_extra=env)
     assert result.returncode != 0
     assert "EID_ISSUER" in result.stderr
+
+
+def test_production_refuses_a_wildcard_host():
+    for hosts in ("*", "portal.example.gov.vn,*", ".example.gov.vn,*.example.gov.vn"):
+        result = run_manage("check", env_extra={**PRODUCTION_ENV, "ALLOWED_HOSTS": hosts})
+        assert result.returncode != 0, hosts
+        assert "ALLOWED_HOSTS must not contain '*'" in result.stderr
+
+
+def test_production_refuses_an_unset_eid_client_id():
+    """identity.py falls back to the local mock provider's client id; production must not."""
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "EID_CLIENT_ID"}
+    result = run_manage("check", env_extra=env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and "missing: EID_CLIENT_ID." in result.stderr
+    empty = run_manage("check", env_extra={**PRODUCTION_ENV, "EID_CLIENT_ID": ""})
+    assert empty.returncode != 0 and "missing: EID_CLIENT_ID." in empty.stderr
+
+
+def print_setting(expression: str, env_extra: dict) -> subprocess.CompletedProcess:
+    return run_manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        f"import json; from django.conf import settings; print(json.dumps({expression}))",
+        env_extra=env_extra,
+    )
+
+
+def test_files_go_to_the_file_system_by_default_and_to_a_private_bucket_by_settings():
+    default = print_setting('settings.STORAGES["dossiers"]', PRODUCTION_ENV)
+    assert default.returncode == 0, default.stderr
+    assert json.loads(default.stdout) == {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+
+    s3_env = {
+        **PRODUCTION_ENV,
+        "FILE_STORAGE": "s3",
+        "S3_BUCKET": "govportal-files",
+        "S3_ENDPOINT_URL": "https://minio.internal:9000",
+        "S3_ACCESS_KEY_ID": "portal",
+        "S3_SECRET_ACCESS_KEY": "portal-secret",
+        "S3_ADDRESSING_STYLE": "path",
+    }
+    s3 = print_setting('settings.STORAGES["dossiers"]', s3_env)
+    assert s3.returncode == 0, s3.stderr
+    storage = json.loads(s3.stdout)
+    assert storage["BACKEND"] == "storages.backends.s3.S3Storage"
+    options = storage["OPTIONS"]
+    assert options["bucket_name"] == "govportal-files" and options["endpoint_url"] == "https://minio.internal:9000"
+    assert options["default_acl"] is None and options["file_overwrite"] is False and options["querystring_auth"]
+    assert options["access_key"] == "portal" and options["addressing_style"] == "path"
+    assert "region_name" not in options  # unset variables leave boto3's own defaults
+
+    no_bucket = run_manage("check", env_extra={**PRODUCTION_ENV, "FILE_STORAGE": "s3"})
+    assert no_bucket.returncode != 0 and "FILE_STORAGE=s3 needs S3_BUCKET" in no_bucket.stderr
+    unknown = run_manage("check", env_extra={**PRODUCTION_ENV, "FILE_STORAGE": "ftp"})
+    assert unknown.returncode != 0 and "FILE_STORAGE must be" in unknown.stderr

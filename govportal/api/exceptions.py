@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -61,7 +62,20 @@ def portal_exception_handler(exc, context):
 
     if isinstance(exc, exceptions.ValidationError):
         response.data = {"code": "invalid", "detail": _("Some fields are not valid."), "errors": response.data}
+    elif isinstance(exc, exceptions.Throttled):
+        response.data = {"code": "throttled", "detail": _throttled_detail(exc.wait)}
     else:
         detail = response.data.get("detail", str(exc)) if isinstance(response.data, dict) else str(exc)
         response.data = {"code": _code_for(exc), "detail": str(detail)}
     return response
+
+
+def _throttled_detail(wait: int | None) -> str:
+    """DRF's own text is English in Vietnamese (it formats the number before looking the plural up)."""
+    if wait is None:
+        return _("Too many requests. Please try again later.")
+    return ngettext(
+        "Too many requests. Please try again in %(wait)d second.",
+        "Too many requests. Please try again in %(wait)d seconds.",
+        wait,
+    ) % {"wait": wait}

@@ -9,6 +9,7 @@ to PostgreSQL and Redis.
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -54,6 +55,7 @@ INSTALLED_APPS = [
     "feedback",
     "payments",
     "govportal.dashboard",
+    "govportal.operations",
     "identity.eid",
 ]
 if env.bool("MOCK_EID_ENABLED", default=DEMO_ENABLED):
@@ -120,18 +122,53 @@ LANGUAGE_COOKIE_NAME = "govportal_language"
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
+# dd/mm/yyyy and HH:MM in both languages (Django's own vi format spells the month out).
+FORMAT_MODULE_PATH = ["govportal.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
-}
 # Uploaded files live outside the web root and are served only through views
-# that check who is asking.
+# that check who is asking (procedures/uploads.py reads and writes them through
+# the "dossiers" storage, never with open()). FILE_STORAGE=filesystem keeps them
+# under MEDIA_ROOT (one disk: every web container must mount it);
+# FILE_STORAGE=s3 keeps them in a private bucket of any S3-compatible store
+# (MinIO, Ceph, a cloud) through django-storages: `pip install '.[s3]'`.
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = "/files/"
+FILE_STORAGE = env("FILE_STORAGE", default="filesystem")
+if FILE_STORAGE == "filesystem":
+    # No location: the storage follows MEDIA_ROOT.
+    DOSSIER_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+elif FILE_STORAGE == "s3":
+    if not env("S3_BUCKET", default=""):
+        raise ImproperlyConfigured("FILE_STORAGE=s3 needs S3_BUCKET (and S3_ENDPOINT_URL for a non-AWS store).")
+    _s3_options = {
+        "bucket_name": env("S3_BUCKET"),
+        "location": env("S3_PREFIX", default=""),
+        # Files are private: no public ACL, never overwritten, downloads go through the portal's views.
+        "default_acl": None,
+        "file_overwrite": False,
+        "querystring_auth": True,
+    }
+    for _option, _variable in (
+        ("endpoint_url", "S3_ENDPOINT_URL"),
+        ("region_name", "S3_REGION"),
+        # Unset: boto3's own chain (instance role, AWS_* variables, ~/.aws) provides them.
+        ("access_key", "S3_ACCESS_KEY_ID"),
+        ("secret_key", "S3_SECRET_ACCESS_KEY"),
+        ("addressing_style", "S3_ADDRESSING_STYLE"),
+    ):
+        if env(_variable, default=""):
+            _s3_options[_option] = env(_variable)
+    DOSSIER_STORAGE = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": _s3_options}
+else:
+    raise ImproperlyConfigured(f"FILE_STORAGE must be 'filesystem' or 's3', not {FILE_STORAGE!r}.")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "dossiers": DOSSIER_STORAGE,
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
 
 # --- Redis: cache and broker -------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")

@@ -84,3 +84,6 @@ NOTIFY_SWEEP_AFTER_SECONDS = _env.int("NOTIFY_SWEEP_AFTER_SECONDS", default=120)
 NOTIFY_SWEEP_WITHIN_HOURS = _env.int("NOTIFY_SWEEP_WITHIN_HOURS", default=48)
 CLOCK_DUE_SOON_SHARE = _env.float("CLOCK_DUE_SOON_SHARE", default=0.8)
 CLOCK_ESCALATE_TO_CITY_AFTER_WORKING_DAYS = _env.int("CLOCK_ESCALATE_TO_CITY_AFTER_WORKING_DAYS", default=2)
+# An apology may promise at most this many times the procedure's own time limit after the legal
+# due date, counted in working time (docs/0006). 1: the limit again.
+APOLOGY_MAX_EXTENSION_FACTOR = _env.float("APOLOGY_MAX_EXTENSION_FACTOR", default=1.0)

@@ -1,7 +1,8 @@
 """Production settings: no insecure default survives here.
 
-The portal refuses to start without SECRET_KEY and ALLOWED_HOSTS, with DEBUG on,
-or with demo parts (seed data, simulators, mock e-ID) enabled.
+The portal refuses to start without SECRET_KEY, ALLOWED_HOSTS (a wildcard is
+refused) and the e-ID client (issuer, id, secret), with DEBUG on, or with demo
+parts (seed data, simulators, mock e-ID) enabled.
 """
 
 from django.core.exceptions import ImproperlyConfigured
@@ -20,6 +21,11 @@ if DEBUG:
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must name the portal's host names in production.")
+if any("*" in host for host in ALLOWED_HOSTS):
+    raise ImproperlyConfigured(
+        "ALLOWED_HOSTS must not contain '*' in production: name the portal's host names "
+        "(a wildcard lets forged Host headers into password-reset links and emails)."
+    )
 
 PORTAL_URL = env("PORTAL_URL", default="")
 if not PORTAL_URL.startswith("https://"):
@@ -40,9 +46,23 @@ if MOCK_EID_ENABLED and not env.bool("ALLOW_MOCK_EID_IN_PRODUCTION", default=Fal
     )
 if not MOCK_EID_ENABLED:
     INSTALLED_APPS = [app for app in INSTALLED_APPS if app != "identity.mock_eid"]  # noqa: F405
+# identity.py falls back to the local mock provider's client; production takes only what is set.
+EID_CLIENT_ID = env("EID_CLIENT_ID", default="")
 EID_CLIENT_SECRET = env("EID_CLIENT_SECRET", default="")
-if not EID_CLIENT_SECRET or not EID_ISSUER.startswith("https://"):  # noqa: F405
-    raise ImproperlyConfigured("Set EID_ISSUER (https), EID_CLIENT_ID and EID_CLIENT_SECRET for the e-ID provider.")
+_eid_missing = [
+    name
+    for name, ok in (
+        ("EID_ISSUER (https)", EID_ISSUER.startswith("https://")),  # noqa: F405
+        ("EID_CLIENT_ID", bool(EID_CLIENT_ID)),
+        ("EID_CLIENT_SECRET", bool(EID_CLIENT_SECRET)),
+    )
+    if not ok
+]
+if _eid_missing:
+    raise ImproperlyConfigured(
+        "Set EID_ISSUER (https), EID_CLIENT_ID and EID_CLIENT_SECRET for the e-ID provider; "
+        f"missing: {', '.join(_eid_missing)}."
+    )
 
 # TLS ends at the reverse proxy, which sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -69,5 +89,6 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="noreply@localhost")
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "dossiers": DOSSIER_STORAGE,  # noqa: F405  (FILE_STORAGE: the file system or an S3-compatible bucket)
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }

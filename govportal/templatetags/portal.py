@@ -1,5 +1,7 @@
 """Formatting the way Vietnamese readers expect: 1.250.000 ₫ and dd/mm/yyyy HH:MM."""
 
+from datetime import date
+
 from django import template
 from django.utils import timezone
 
@@ -18,9 +20,17 @@ def vnd(amount) -> str:
 
 @register.filter
 def dmy(value) -> str:
-    """A date or datetime as dd/mm/yyyy (datetimes in the portal's time zone)."""
+    """A date or datetime as dd/mm/yyyy (datetimes in the portal's time zone).
+
+    An ISO date string (form data keeps dates so) is read first; other text is shown as it is.
+    """
     if not value:
         return ""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return value
     if hasattr(value, "tzinfo") and hasattr(value, "hour"):
         value = timezone.localtime(value)
     return value.strftime("%d/%m/%Y")

@@ -6,9 +6,9 @@ from govportal.tiers.models import CalendarOverride, Posting, RoutingRule, Unit
 
 @admin.register(Unit)
 class UnitAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "kind", "tier", "is_active"]
+    list_display = ["code", "filing_code", "name", "kind", "tier", "is_active"]
     list_filter = ["tier", "kind", "is_active"]
-    search_fields = ["code", "name", "name_en", "search_name"]
+    search_fields = ["code", "filing_code", "name", "name_en", "search_name"]
     readonly_fields = ["search_name"]
 
 

@@ -14,7 +14,7 @@ class UnitOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Unit
-        fields = ["code", "name", "name_en", "kind", "tier", "parent"]
+        fields = ["code", "filing_code", "name", "name_en", "kind", "tier", "parent"]
 
 
 class UnitFilter(django_filters.FilterSet):

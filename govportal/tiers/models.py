@@ -9,6 +9,7 @@ the city can change where cases go without a release.
 """
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -36,6 +37,21 @@ class Unit(models.Model):
         max_length=40,
         unique=True,
         help_text=_("Official national unit code (e.g. 26743); departments use a short slug."),
+    )
+    # Where a dossier may be filed, it needs a 5-digit code for the dossier codes
+    # (HCM-{filing_code}-yymmdd-nnnn): a commune-level unit's national code, or "79" + 3
+    # digits for a city-tier place (docs/0005). Blank: the unit receives no dossiers.
+    filing_code = models.CharField(
+        _("filing code"),
+        max_length=5,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[RegexValidator(r"^\d{5}$", _("Five digits."))],
+        help_text=_(
+            "Five digits, used in dossier codes: the national code of a ward, commune or special zone; "
+            "79 + three digits for a city agency. Blank: this unit receives no dossiers."
+        ),
     )
     name = models.CharField(_("name (Vietnamese)"), max_length=200)
     name_en = models.CharField(_("name (English)"), max_length=200, blank=True)

@@ -15,11 +15,14 @@ same working day, or the next one when it arrived after the 15:00 cut-off.
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext, gettext_noop
 
 if TYPE_CHECKING:  # pragma: no cover - type hints only, the engine stays pure
     from govportal.tiers.calendar import WorkCalendar
@@ -37,6 +40,16 @@ TARGETS = (TO_RECEIVING_UNIT, TO_PROCEDURE_DEPARTMENT, TO_UNIT)
 # Placeholders a rule's description may use; anything else is shown as written.
 PLACEHOLDERS = frozenset({"department", "unit"})
 REASON_MAX_LENGTH = 300
+
+# The shipped rules' texts (`tiers.services` seeds them) and the reason a router keeps
+# for a unit staff chose. Reasons are stored in English, as the rules and logs are
+# written; `reason_display` reads them back in the reader's language.
+COMMUNE_TIER_DESCRIPTION = gettext_noop("commune-tier procedure, decided by {unit}")
+CITY_TIER_DESCRIPTION = gettext_noop("city-tier procedure of {department}")
+FALLBACK_DESCRIPTION = gettext_noop("no other rule applies: the city's coordinating unit, {unit}")
+KEPT_REASON = gettext_noop("kept: the unit chosen by staff before routing")
+_KNOWN_TEXTS = (COMMUNE_TIER_DESCRIPTION, CITY_TIER_DESCRIPTION, FALLBACK_DESCRIPTION, KEPT_REASON)
+_STORED_REASON = re.compile(r"rule (?P<number>\d+): (?P<text>.*)", re.DOTALL)
 
 
 class NoRoutingRule(Exception):
@@ -149,6 +162,30 @@ def _reason(rule: RuleData, case: CaseInfo, unit_id: int, name_of: Callable[[int
     else:
         text = description
     return f"rule {rule.priority}: {text}"[:REASON_MAX_LENGTH]
+
+
+def reason_display(stored: str) -> str:
+    """A stored reason in the active language: "quy tắc 10: thủ tục cấp xã, do Phường Bến Thành giải quyết".
+
+    Translated when shown, not when stored, so reasons routed before the
+    translation existed read the same way. A text an admin wrote for a rule is
+    shown as written; only the shipped texts (and the "rule N" prefix) are known.
+    """
+    match = _STORED_REASON.fullmatch(stored or "")
+    if match is None:
+        return _known_text(stored or "")
+    return gettext("rule %(number)s: %(text)s") % {"number": match["number"], "text": _known_text(match["text"])}
+
+
+def _known_text(text: str) -> str:
+    for template in _KNOWN_TEXTS:
+        pattern = re.escape(template)
+        for name in PLACEHOLDERS:
+            pattern = pattern.replace(re.escape("{" + name + "}"), f"(?P<{name}>.*)")
+        match = re.fullmatch(pattern, text, re.DOTALL)
+        if match is not None:
+            return gettext(template).format(**match.groupdict())
+    return text
 
 
 def forward_deadline(received_at: datetime, calendar: WorkCalendar) -> datetime:

@@ -1,10 +1,10 @@
 """Reads of units, postings, the working calendar and the routing rules, shared by pages, API and tasks."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from govportal.tiers import calendar as cal
 from govportal.tiers import routing
-from govportal.tiers.models import CalendarOverride, RoutingRule, Unit
+from govportal.tiers.models import CalendarOverride, RoutingRule, Tier, Unit, UnitKind
 from govportal.tiers.unit_data import fold
 
 CITY_CODE = "79"
@@ -22,6 +22,30 @@ def unit_list(*, search: str = "", tier: str = "", kind: str = "", active_only: 
     for word in fold(search).split():
         units = units.filter(search_name__contains=word)
     return units.order_by("tier", "name")
+
+
+COMMUNE_LEVEL_KINDS = (UnitKind.WARD, UnitKind.COMMUNE, UnitKind.SPECIAL_ZONE)
+
+
+def receiving_units_for(procedure) -> QuerySet[Unit]:
+    """Where a dossier of this procedure may be filed: the one-stop rule, in one place (docs/0005).
+
+    A commune-tier procedure is received and decided by a commune-level unit, any
+    of the 168 whatever the citizen's residence. A city-tier one is received by
+    its handling department, by the city's Public Administration Service Centre,
+    or by any commune-level unit, which forwards it (routing rule 20 sends it to
+    the department). Only active units with a filing code: the dossier code needs
+    one. `procedure` is anything with `tier` and `handling_department_id` (tiers
+    never imports procedures). City places come first, then the rest by name.
+    """
+    places = Q(kind__in=COMMUNE_LEVEL_KINDS)
+    if procedure.tier == Tier.CITY:
+        places |= Q(code=COORDINATING_UNIT_CODE)
+        if procedure.handling_department_id:
+            places |= Q(pk=procedure.handling_department_id)
+    elif procedure.tier != Tier.COMMUNE:
+        return Unit.objects.none()
+    return Unit.objects.filter(places, is_active=True, filing_code__isnull=False).order_by("tier", "name")
 
 
 def city_unit() -> Unit:

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from govportal.tiers import routing
 from govportal.tiers.models import Posting, RoutingRule, RoutingTarget, Tier, Unit, UnitKind
 from govportal.tiers.selectors import CITY_CODE, coordinating_unit
 from govportal.tiers.unit_data import load_city_departments, load_hcmc_units
@@ -56,6 +57,7 @@ def units_load() -> LoadResult:
             "kind": UnitKind.CITY,
             "tier": Tier.CITY,
             "parent": None,
+            "filing_code": None,  # the city as a whole receives nothing: its agencies do
             "source": "Official list of administrative units",
         },
         result=result,
@@ -69,6 +71,7 @@ def units_load() -> LoadResult:
                 "name_en": row["name_en"],
                 "kind": COMMUNE_KINDS[row["kind"]],
                 "tier": Tier.COMMUNE,
+                "filing_code": row["code"],  # the national code: already five digits
                 "parent": city,
                 "source": source,
             },
@@ -82,6 +85,7 @@ def units_load() -> LoadResult:
                 "name_en": row["name_en"],
                 "kind": UnitKind.DEPARTMENT,
                 "tier": Tier.CITY,
+                "filing_code": row["filing_code"],  # "79" + 3 digits, fixed in the data file
                 "parent": city,
                 "source": f"Researched reference data (confidence: {row.get('confidence', 'unknown')})",
             },
@@ -104,9 +108,9 @@ def posting_ensure(*, user, unit: Unit, role: str) -> Posting:
 # the procedure's department decides city-tier ones, and the coordinating unit takes
 # whatever is left (e.g. a city-tier procedure whose department is not recorded yet).
 DEFAULT_ROUTING_RULES = [
-    ("commune-tier", 10, Tier.COMMUNE, RoutingTarget.RECEIVING_UNIT, "commune-tier procedure, decided by {unit}"),
-    ("city-tier-department", 20, Tier.CITY, RoutingTarget.PROCEDURE_DEPARTMENT, "city-tier procedure of {department}"),
-    ("fallback", 90, "", RoutingTarget.UNIT, "no other rule applies: the city's coordinating unit, {unit}"),
+    ("commune-tier", 10, Tier.COMMUNE, RoutingTarget.RECEIVING_UNIT, routing.COMMUNE_TIER_DESCRIPTION),
+    ("city-tier-department", 20, Tier.CITY, RoutingTarget.PROCEDURE_DEPARTMENT, routing.CITY_TIER_DESCRIPTION),
+    ("fallback", 90, "", RoutingTarget.UNIT, routing.FALLBACK_DESCRIPTION),
 ]
 
 

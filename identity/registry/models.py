@@ -121,7 +121,7 @@ class RegistryAccessLog(models.Model):
         verbose_name_plural = _("registry access log")
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.personal_id} · {self.purpose}"
+        return f"{timezone.localtime(self.at):%d/%m/%Y %H:%M} {self.personal_id} · {self.purpose}"
 
     def save(self, *args, **kwargs):
         if not self._state.adding:

@@ -6,7 +6,9 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.permissions import AllowAny
 
-from govportal.tiers.models import Tier
+from govportal.tiers.api import UnitOutputSerializer
+from govportal.tiers.models import Tier, Unit
+from govportal.tiers.selectors import receiving_units_for
 from procedures.catalogue import FORM_FIELD_TYPES, PREFILL_SOURCES
 from procedures.models import FeeLine, Field, Procedure, RequiredDocument, TimeLimitUnit
 from procedures.selectors import procedure_get, procedure_list
@@ -139,7 +141,26 @@ class ProcedureDetailApi(generics.RetrieveAPIView):
         return procedure_get(code=self.kwargs["code"])
 
 
+@extend_schema(tags=["procedures"])
+class ProcedureReceivingUnitListApi(generics.ListAPIView):
+    """Where a dossier of this procedure may be filed (docs/0005): city agencies first, then the
+    commune-level units. Filing at any other unit is refused with code `receiving_unit_not_allowed`."""
+
+    permission_classes = [AllowAny]
+    serializer_class = UnitOutputSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no procedure in the URL
+            return Unit.objects.none()
+        return receiving_units_for(procedure_get(code=self.kwargs["code"])).select_related("parent")
+
+
 urlpatterns = [
     path("procedures/", ProcedureListApi.as_view(), name="procedure-list"),
     path("procedures/<str:code>/", ProcedureDetailApi.as_view(), name="procedure-detail"),
+    path(
+        "procedures/<str:code>/receiving-units/",
+        ProcedureReceivingUnitListApi.as_view(),
+        name="procedure-receiving-units",
+    ),
 ]

@@ -10,8 +10,8 @@ Who may act is `services.dossier_transition`'s. Errors are `{code, detail}`
 """
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_serializer
 from rest_framework import exceptions, serializers, status
@@ -41,7 +41,8 @@ TAGS = ["dossiers"]
 
 def _errors(*codes: int) -> dict:
     descriptions = {
-        400: "Invalid input (code `invalid`, `unknown_action`, `incomplete`, file errors...).",
+        400: "Invalid input (code `invalid`, `unknown_action`, `incomplete`, `receiving_unit_not_allowed`, "
+        "file errors...).",
         401: "Not authenticated.",
         403: "Not allowed (code `forbidden`, `permission_denied`, `eid_level_too_low`).",
         404: "No such dossier, or not visible to the caller (code `not_found`).",
@@ -54,9 +55,8 @@ def _errors(*codes: int) -> dict:
 
 
 def staff_view(user, dossier) -> bool:
-    """Staff of the dossier's receiving or handling unit, or the city: they see officers' names."""
-    units = {dossier.receiving_unit_id, dossier.handling_unit_id}
-    return bool(units & access.units_where(user, access.OFFICER, access.HEAD)) or access.is_city_admin(user)
+    """Staff of a unit that sees the dossier, or the city: they see officers' names (identity.access decides)."""
+    return access.can(user, "case.view_as_staff", dossier)
 
 
 def _require_citizen(user) -> None:
@@ -74,7 +74,12 @@ def _eid_level(request) -> int | None:
 
 
 def _detail(request, dossier) -> dict:
-    return DossierDetailOutputSerializer(dossier, context={"staff_view": staff_view(request.user, dossier)}).data
+    context = {
+        "staff_view": staff_view(request.user, dossier),
+        # The same list the pages offer: the service's own checks, nothing mirrored here.
+        "available_actions": [rule.action for rule in services.actions_available(dossier=dossier, user=request.user)],
+    }
+    return DossierDetailOutputSerializer(dossier, context=context).data
 
 
 def _draft(dossier) -> dict:
@@ -91,15 +96,6 @@ def _form_data_field():
     )
 
 
-def _check_form_fields(procedure: Procedure, form_data: dict) -> None:
-    known = {field["name"] for field in procedure.form_fields}
-    unknown = sorted(set(form_data) - known)
-    if unknown:
-        raise exceptions.ValidationError(
-            {"form_data": [_("Unknown field: %(name)s") % {"name": name} for name in unknown]}
-        )
-
-
 # --- the collection: list and create -----------------------------------------------
 
 
@@ -110,6 +106,12 @@ class DossierListApi(APIView):
     class FilterSerializer(serializers.Serializer):
         status = serializers.ChoiceField(choices=DossierStatus.choices, required=False)
         procedure = serializers.CharField(required=False, help_text="Procedure code.")
+        overdue = serializers.BooleanField(
+            required=False,
+            default=None,
+            allow_null=True,
+            help_text="true: only overdue dossiers; false: only the others (the one definition, docs/0006).",
+        )
 
     @extend_schema(
         tags=TAGS,
@@ -128,6 +130,10 @@ class DossierListApi(APIView):
             dossiers = dossiers.filter(status=filters.validated_data["status"])
         if filters.validated_data.get("procedure"):
             dossiers = dossiers.filter(procedure__code=filters.validated_data["procedure"])
+        overdue = filters.validated_data.get("overdue")
+        if overdue is not None:
+            now = timezone.now()
+            dossiers = dossiers.overdue(now) if overdue else dossiers.not_overdue(now)
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(dossiers.order_by("-created_at", "-id"), request, view=self)
         data = DossierListOutputSerializer(page, many=True).data  # no staff-only fields in the list
@@ -141,7 +147,10 @@ class DossierCreateApi(APIView):
             slug_field="code", queryset=Procedure.objects.all(), help_text="Procedure code."
         )
         receiving_unit = serializers.SlugRelatedField(
-            slug_field="code", queryset=Unit.objects.all(), help_text="Code of the unit that receives the dossier."
+            slug_field="code",
+            queryset=Unit.objects.all(),
+            help_text="Code of the unit that receives the dossier: one of /api/v1/procedures/{code}/receiving-units/ "
+            "(else 400 `receiving_unit_not_allowed`).",
         )
         form_data = _form_data_field()
 
@@ -160,19 +169,15 @@ class DossierCreateApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        _check_form_fields(data["procedure"], data["form_data"])
         user = request.user
-        # One draft, or none: a registry failure must not leave a half-made draft behind.
-        with transaction.atomic():
-            dossier = services.dossier_draft_create(
-                procedure=data["procedure"],
-                applicant=user,
-                receiving_unit=data["receiving_unit"],
-                eid_level=_eid_level(request),
-            )
-            if data["form_data"]:
-                services.dossier_draft_update(dossier=dossier, actor=user, form_data=data["form_data"])
-            services.dossier_prefill_from_registry(dossier=dossier, actor=user)
+        # The page's service too: one draft or none, form data checked by the form's rules.
+        dossier = services.dossier_start(
+            procedure=data["procedure"],
+            applicant=user,
+            receiving_unit=data["receiving_unit"],
+            eid_level=_eid_level(request),
+            form_data=data["form_data"],
+        )
         return Response(_draft(selectors.dossier_draft_get(user=user, uuid=dossier.uuid)), status=201)
 
 
@@ -199,7 +204,10 @@ class DraftUpdateApi(APIView):
     class InputSerializer(serializers.Serializer):
         form_data = _form_data_field()
         receiving_unit = serializers.SlugRelatedField(
-            slug_field="code", queryset=Unit.objects.all(), required=False, help_text="Unit code."
+            slug_field="code",
+            queryset=Unit.objects.all(),
+            required=False,
+            help_text="Unit code: one of /api/v1/procedures/{code}/receiving-units/.",
         )
 
     @extend_schema(
@@ -215,7 +223,6 @@ class DraftUpdateApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        _check_form_fields(dossier.procedure, data["form_data"])
         services.dossier_draft_update(
             dossier=dossier, actor=request.user, form_data=data["form_data"], receiving_unit=data.get("receiving_unit")
         )
@@ -246,8 +253,6 @@ class DraftDocumentCreateApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         key = serializer.validated_data["key"]
-        if key not in {document.key for document in dossier.procedure.documents.all()}:
-            raise exceptions.ValidationError({"key": [_("This procedure asks for no such document.")]})
         document = services.document_attach(
             dossier=dossier, actor=request.user, upload=serializer.validated_data["file"], key=key
         )
@@ -274,13 +279,16 @@ class DraftSubmitApi(APIView):
         operation_id="dossiers_draft_submit",
         summary="Submit a draft",
         description="Gives the dossier its code and routes it to the handling unit. An incomplete draft is refused "
-        "with code `incomplete` and the list of what is `missing`.",
+        "with code `incomplete` and the list of what is `missing`; a stored answer the form's rules refuse, with "
+        "code `invalid` and `errors.form_data`; a login below the procedure's e-ID level, with `eid_level_too_low`.",
         request=None,
-        responses={200: DossierDetailOutputSerializer, **_errors(400, 401, 404, 409)},
+        responses={200: DossierDetailOutputSerializer, **_errors(400, 401, 403, 404, 409)},
     )
     def post(self, request, uuid):
         dossier = selectors.dossier_draft_get(user=request.user, uuid=uuid)
-        dossier = services.dossier_transition(dossier=dossier, action="submit", actor=request.user)
+        dossier = services.dossier_transition(
+            dossier=dossier, action="submit", actor=request.user, eid_level=_eid_level(request)
+        )
         return Response(_detail(request, dossier))
 
 
@@ -333,12 +341,6 @@ class DossierSupplementDocumentCreateApi(APIView):
     )
     def post(self, request, code):
         dossier = selectors.dossier_get_for(user=request.user, code=code)
-        if dossier.applicant_id != request.user.pk or dossier.status != DossierStatus.SUPPLEMENT_REQUESTED:
-            raise services.DossierError(
-                "not_editable",
-                _("Documents can be added only to your own dossier while a supplement is requested."),
-                status_code=409,
-            )
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         document = services.document_attach(

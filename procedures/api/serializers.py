@@ -6,9 +6,12 @@ acted on their dossier, only that "staff" did; staff of the dossier's units and
 the city see names and the event data.
 """
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from govportal.templatetags.portal import vnd
+from procedures.selectors import payment_request
 from procedures.workflow import DossierStatus
 
 
@@ -63,16 +66,53 @@ class DossierListOutputSerializer(serializers.Serializer):
     handling_unit = UnitRefSerializer(allow_null=True)
     applicant_name = serializers.CharField(source="applicant.full_name")
     submitted_at = serializers.DateTimeField(allow_null=True)
-    due_at = serializers.DateTimeField(allow_null=True)
-    is_overdue = serializers.BooleanField()
+    due_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="The legal due date: set at receipt, moved only by a supplement or payment pause, never by an "
+        "apology. Lateness is counted on it.",
+    )
+    promised_at = serializers.DateTimeField(
+        allow_null=True, help_text="The new date promised in the unit's latest apology (null without one)."
+    )
+    is_overdue = serializers.SerializerMethodField(
+        help_text="The legal due date passed without the dossier being finished by then (an apology does not change "
+        "it; a dossier finished late stays overdue)."
+    )
     outcome = serializers.CharField()
     updated_at = serializers.DateTimeField()
+
+    def get_is_overdue(self, dossier) -> bool:
+        # The one definition (procedures.models.overdue_q); one instant for the whole page.
+        return dossier.is_overdue_at(self.context.setdefault("now", timezone.now()))
+
+
+class FeeLineRefSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    name_vi = serializers.CharField()
+    name_en = serializers.CharField()
+    amount_vnd = serializers.IntegerField()
+
+
+class PaymentRequestOutputSerializer(serializers.Serializer):
+    """What the citizen has to pay while the dossier waits for payment."""
+
+    amount_vnd = serializers.IntegerField(source="total", help_text="The sum of the fee lines, VND.")
+    amount_display = serializers.SerializerMethodField(help_text="As shown to people: '1.250.000 ₫'.")
+    lines = FeeLineRefSerializer(many=True)
+    pay_at = UnitRefSerializer(help_text="Where to pay until online payment is available.")
+    online = serializers.SerializerMethodField(help_text="False: online payment is not available yet.")
+
+    def get_amount_display(self, payment) -> str:
+        return vnd(payment.total)
+
+    def get_online(self, payment) -> bool:
+        return False
 
 
 class DossierDetailOutputSerializer(DossierListOutputSerializer):
     form_data = serializers.DictField()
     reused_data = serializers.DictField(help_text="Fields and documents taken from the population registry.")
-    routing_reason = serializers.CharField()
+    routing_reason = serializers.CharField(source="routing_reason_display", help_text="In the caller's language.")
     received_at = serializers.DateTimeField(allow_null=True)
     paused_at = serializers.DateTimeField(allow_null=True, help_text="Set while a supplement is awaited.")
     decided_at = serializers.DateTimeField(allow_null=True)
@@ -80,9 +120,24 @@ class DossierDetailOutputSerializer(DossierListOutputSerializer):
     supplement_count = serializers.IntegerField()
     transfer_count = serializers.IntegerField()
     fee_total = serializers.IntegerField(help_text="VND.")
+    payment_request = serializers.SerializerMethodField(
+        help_text="While the dossier waits for payment: the amount from the fee lines; otherwise null."
+    )
     version = serializers.IntegerField(help_text="Send it back with an action: a stale version is refused (409).")
     assigned_to = serializers.SerializerMethodField(help_text="Staff only; null for the applicant.")
     documents = DocumentOutputSerializer(many=True, source="documents.all")
+    available_actions = serializers.SerializerMethodField(
+        help_text="Actions the caller may take now (the same list the pages offer): POST them to /actions/<action>/."
+    )
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_available_actions(self, dossier) -> list[str]:
+        return list(self.context.get("available_actions", []))
+
+    @extend_schema_field(PaymentRequestOutputSerializer(allow_null=True))
+    def get_payment_request(self, dossier):
+        payment = payment_request(dossier=dossier)
+        return PaymentRequestOutputSerializer(payment).data if payment is not None else None
 
     @extend_schema_field(PersonRefSerializer(allow_null=True))
     def get_assigned_to(self, dossier):

@@ -26,11 +26,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from govportal.api.errors import ApplicationError
-from govportal.tiers.selectors import unit_list
+from govportal.tiers.selectors import receiving_units_for
 from identity import access
 from identity.eid.adapter import SESSION_LEVEL
-from procedures import selectors, services, workflow
+from procedures import form_rules, selectors, services, workflow
 from procedures.forms import (
+    FIELD_PREFIX,
     DraftForm,
     StartForm,
     SubmitForm,
@@ -44,7 +45,7 @@ from procedures.forms import (
 from procedures.models import DocumentRole
 from procedures.qr import qr_svg
 from procedures.services import DossierError
-from procedures.uploads import stored_path
+from procedures.uploads import open_stored
 from procedures.workflow import DossierStatus as S
 
 # --- helpers ---------------------------------------------------------------------
@@ -133,9 +134,15 @@ ACTION_NEEDED = frozenset({S.DRAFT, S.SUPPLEMENT_REQUESTED, S.PAYMENT_REQUIRED})
 def dossier_start(request, code):
     procedure = selectors.procedure_get(code=code)
     level = request.session.get(SESSION_LEVEL)
-    residence = request.user.residence_unit
-    units = list(unit_list()) if residence is None else []
-    form = StartForm(request.POST if request.method == "POST" else None, units=units, needs_unit=residence is None)
+    # Where this procedure may be filed; the residence is the default when it is one of them.
+    units = list(receiving_units_for(procedure))
+    residence = next((u for u in units if u.pk == request.user.residence_unit_id), None)
+    form = StartForm(
+        request.POST if request.method == "POST" else None,
+        units=units,
+        needs_unit=residence is None,
+        procedure=procedure,
+    )
     context = {"procedure": procedure, "procedure_name": procedure_name(procedure), "form": form, "level": level}
     if request.method == "GET":
         if (level or 0) < procedure.min_eid_level:
@@ -145,7 +152,8 @@ def dossier_start(request, code):
     if not form.is_valid():
         return render(request, "procedures/citizen/start.html", context, status=400)
     try:
-        dossier = services.dossier_draft_create(
+        # The API's service too: the draft and its registry prefill in one transaction.
+        dossier = services.dossier_start(
             procedure=procedure,
             applicant=request.user,
             receiving_unit=form.cleaned_data.get("receiving_unit") or residence,
@@ -155,7 +163,6 @@ def dossier_start(request, code):
         context["error"] = error
         context["level_too_low"] = error.code == "eid_level_too_low"
         return render(request, "procedures/citizen/start.html", context, status=error.status_code)
-    services.dossier_prefill_from_registry(dossier=dossier, actor=request.user)
     return redirect("dossier-draft", uuid=dossier.uuid)
 
 
@@ -191,7 +198,7 @@ def dossier_draft(request, uuid):
     if done:
         return done
     documents = list(dossier.procedure.documents.all())
-    units = list(unit_list())
+    units = list(receiving_units_for(dossier.procedure))
     if request.method == "GET":
         form = DraftForm(dossier=dossier, units=units, documents=documents)
         missing = services.missing_for_submission(dossier) if request.GET.get("incomplete") else None
@@ -211,12 +218,17 @@ def dossier_draft(request, uuid):
         for field_name, key, upload in form.uploads():
             try:
                 services.document_attach(dossier=dossier, actor=request.user, upload=upload, key=key)
+            except DossierError:
+                raise  # the dossier's state, not the file: handled below
             except ApplicationError as error:
                 form.add_error(field_name, error.detail)
         removed = _remove_requested_document(request, dossier)
     except DossierError as error:
-        messages.error(request, error.detail)
-        return redirect("my-dossiers")
+        if error.code != "invalid":
+            messages.error(request, error.detail)
+            return redirect("my-dossiers")
+        _add_form_data_errors(form, error)
+        removed = None
     if form.errors:
         messages.error(
             request,
@@ -233,6 +245,14 @@ def dossier_draft(request, uuid):
         return redirect("dossier-review", uuid=dossier.uuid)
     messages.success(request, _("Your draft was saved. You can come back to it later from “My dossiers”."))
     return redirect("dossier-draft", uuid=dossier.uuid)
+
+
+def _add_form_data_errors(form, error: DossierError) -> None:
+    """The service's per-field refusals (the form's own rules, `procedures.form_rules`) next to the fields."""
+    for name, field_messages in error.extra.get("errors", {}).get("form_data", {}).items():
+        field = FIELD_PREFIX + name
+        for message in field_messages:
+            form.add_error(field if field in form.fields else None, message)
 
 
 def _remove_requested_document(request, dossier):
@@ -262,12 +282,18 @@ def dossier_review(request, uuid):
         version = form.cleaned_data.get("version") if form.is_valid() else None
         try:
             dossier = services.dossier_transition(
-                dossier=dossier, action="submit", actor=request.user, expected_version=version
+                dossier=dossier,
+                action="submit",
+                actor=request.user,
+                expected_version=version,
+                eid_level=request.session.get(SESSION_LEVEL),
             )
         except DossierError as error:
             messages.error(request, error.detail)
             if error.code == "incomplete":
                 return redirect(reverse("dossier-draft", kwargs={"uuid": dossier.uuid}) + "?incomplete=1")
+            if error.code == "receiving_unit_not_allowed":
+                return redirect("dossier-draft", uuid=dossier.uuid)  # choose another unit there
             return redirect("dossier-review", uuid=dossier.uuid)
         messages.success(request, _("Your dossier was submitted. Dossier code: %(code)s") % {"code": dossier.code})
         return redirect("my-dossier", code=dossier.code)
@@ -276,6 +302,8 @@ def dossier_review(request, uuid):
     reused = dossier.reused_data or {}
     uploaded = list(dossier.documents.all())
     documents = list(procedure.documents.all())
+    # A stored answer the form's rules refuse (saved before they were checked) is shown where it is.
+    invalid = form_rules.stored_errors(procedure.form_fields, dossier.form_data)
     context = {
         "dossier": dossier,
         "procedure": procedure,
@@ -286,6 +314,7 @@ def dossier_review(request, uuid):
                 "value": _display_value(spec, dossier.form_data.get(spec["name"])),
                 "required": spec.get("required", False),
                 "from_registry": spec["name"] in reused.get("fields", []),
+                "errors": invalid.get(spec["name"], []),
             }
             for spec in procedure.form_fields
         ],
@@ -339,6 +368,7 @@ def _dossier_page(request, dossier, *, supplement_form=None, withdraw_form=None,
         if dossier.status in (S.DECIDED, S.RESULT_RETURNED)
         else [],
         "supplement_request": last_request if dossier.status == S.SUPPLEMENT_REQUESTED else None,
+        "payment_request": selectors.payment_request(dossier=dossier),
         "supplement_form": supplement_form or SupplementForm(),
         "can_withdraw": workflow.rule_for(dossier.status, "withdraw") is not None,
         "withdraw_form": withdraw_form or WithdrawForm(),
@@ -368,6 +398,8 @@ def dossier_supplement(request, code):
                 services.document_attach(
                     dossier=dossier, actor=request.user, upload=upload, role=DocumentRole.SUPPLEMENT
                 )
+            except DossierError:
+                raise  # not the file: the dossier takes no supplement now (its status, its owner)
             except ApplicationError as error:
                 form.add_error("files", error.detail)
         if form.errors:
@@ -415,8 +447,8 @@ def dossier_document(request, code, doc_id):
     if document is None:
         raise Http404
     try:
-        handle = open(stored_path(document.stored_name), "rb")  # FileResponse closes it
-    except (OSError, ValueError) as error:
+        handle = open_stored(document.stored_name)  # from the dossiers storage; FileResponse closes it
+    except OSError as error:
         raise Http404 from error
     response = FileResponse(
         handle, as_attachment=True, filename=document.original_name, content_type=document.content_type

@@ -23,11 +23,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from govportal.api.errors import ApplicationError
+from govportal.templatetags.portal import dmy
 from identity import access
 from procedures import selectors, services, workflow
 from procedures.services import DossierError
 from procedures.workbench_forms import ActionForm, QueueFilterForm, available_rules
-from procedures.workflow import FINAL, DossierStatus
+from procedures.workflow import DossierStatus
 
 logger = logging.getLogger(__name__)
 
@@ -53,10 +54,8 @@ def _require_staff(user) -> None:
 
 
 def _is_overdue(dossier, now) -> bool:
-    # Same rule as the queue's "overdue" filter: flagged by the clock task, or past its due date.
-    if dossier.status in FINAL:
-        return False
-    return bool(dossier.is_overdue or (dossier.due_at and dossier.due_at < now))
+    # The one definition (Dossier.is_overdue_at = Dossier.objects.overdue), as the queue's filter.
+    return dossier.is_overdue_at(now)
 
 
 # --- the queue ---------------------------------------------------------------------
@@ -175,7 +174,10 @@ def _form_rows(dossier, english: bool) -> list[dict]:
     for field in dossier.procedure.form_fields:
         name = field.get("name")
         label = (field.get("label_en") if english else field.get("label_vi")) or field.get("label_vi") or name
-        rows.append({"label": label, "value": data.pop(name, ""), "reused": name in reused})
+        value = data.pop(name, "")
+        if field.get("type") == "date":
+            value = dmy(value)  # stored as ISO, read as dd/mm/yyyy
+        rows.append({"label": label, "value": value, "reused": name in reused})
     # Data kept from an earlier version of the procedure's form is shown too, never hidden.
     for name, value in data.items():
         rows.append({"label": name, "value": value, "reused": name in reused})

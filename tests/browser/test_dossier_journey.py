@@ -60,7 +60,7 @@ def officer_logs_in(page):
     page.get_by_role("button", name="Đăng nhập").click()
     page.locator("input[name=code]").fill(totp_now("officer.benthanh"))
     page.get_by_role("button", name="Xác nhận").click()
-    page.wait_for_url("**/me/")
+    page.wait_for_url("**/workbench/")  # officers land on their queue
 
 
 def officer_acts(page, action: str, *, note: str = "", result=None):

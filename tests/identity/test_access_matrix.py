@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import pytest
 
 from govportal.tiers.models import Unit
-from identity.access import can, is_staff_member, roles_of
+from identity.access import acting_roles, can, is_staff_member, roles_of
 from identity.models import User
 
 pytestmark = pytest.mark.django_db
@@ -32,9 +32,12 @@ def places(units):
     return {code: Unit.objects.get(code=code) for code in ("26743", "26740", "so-tu-phap", "79")}
 
 
-def case(applicant, receiving, handling=None):
+def case(applicant, receiving, handling=None, pending=None):
     return SimpleNamespace(
-        applicant_id=applicant.pk, receiving_unit_id=receiving.pk, handling_unit_id=handling.pk if handling else None
+        applicant_id=applicant.pk,
+        receiving_unit_id=receiving.pk,
+        handling_unit_id=handling.pk if handling else None,
+        pending_transfer_unit_id=pending.pk if pending else None,
     )
 
 
@@ -73,6 +76,14 @@ MATRIX = [
     ("officer_bt", "case.act", "case_forwarded_to_justice", False),
     ("officer_justice", "case.act", "case_forwarded_to_justice", True),
     ("officer_justice", "case.view", "case_of_citizen_at_bt", False),
+    # A transfer waiting at another ward: its staff see the case as staff and may answer the transfer.
+    ("officer_sg", "case.view_as_staff", "case_waiting_at_sg", True),
+    ("officer_sg", "case.act", "case_waiting_at_sg", True),
+    ("officer_bt", "case.view_as_staff", "case_waiting_at_sg", True),
+    ("citizen", "case.view_as_staff", "case_waiting_at_sg", False),
+    ("citizen", "case.view", "case_waiting_at_sg", True),
+    ("city_admin", "case.view_as_staff", "case_waiting_at_sg", True),
+    ("head_sg", "case.view_as_staff", "case_of_citizen_at_bt", False),
     # A head: their unit's cases and dashboard, not another unit's.
     ("head_bt", "case.view", "case_of_citizen_at_bt", True),
     ("head_bt", "dashboard.view_unit", "26743", True),
@@ -99,6 +110,7 @@ def test_access_matrix(actors, places, actor, action, target, allowed):
         **places,
         "case_of_citizen_at_bt": case(actors["citizen"], places["26743"]),
         "case_forwarded_to_justice": case(actors["citizen"], places["26743"], places["so-tu-phap"]),
+        "case_waiting_at_sg": case(actors["citizen"], places["26743"], places["26743"], places["26740"]),
         None: None,
     }
     assert can(actors[actor], action, objects[target]) is allowed
@@ -111,3 +123,13 @@ def test_anonymous_may_only_view_units(units):
     assert can(anonymous, "unit.view", Unit.objects.first())
     for action in ("case.view", "case.act", "dashboard.view_city", "catalogue.edit"):
         assert not can(anonymous, action, SimpleNamespace(applicant_id=None, receiving_unit_id=None))
+
+
+def test_acting_roles_name_the_parts_each_user_plays(actors, places):
+    waiting = case(actors["citizen"], places["26743"], places["26743"], places["26740"])
+    assert acting_roles(actors["citizen"], waiting) == {"applicant"}
+    assert acting_roles(actors["officer_bt"], waiting) == {"staff"}
+    assert acting_roles(actors["head_bt"], waiting) == {"staff", "head"}
+    assert acting_roles(actors["officer_sg"], waiting) == {"target_staff"}
+    assert acting_roles(actors["city_admin"], waiting) == set()
+    assert acting_roles(actors["other_citizen"], waiting) == set()

@@ -113,7 +113,7 @@ def submitted_dossier(procedure, citizen, *, unit_code="26743", route=True):
     services.dossier_prefill_from_registry(dossier=dossier, actor=citizen)
     services.dossier_draft_update(dossier=dossier, actor=citizen, form_data={"partner_name": "Phạm Thị Hoa"})
     services.document_attach(dossier=dossier, actor=citizen, upload=pdf_upload(), key="to-khai")
-    submitted = services.dossier_transition(dossier=dossier, action="submit", actor=citizen)
+    submitted = services.dossier_transition(dossier=dossier, action="submit", actor=citizen, eid_level=2)
     if route:
         # Routing runs in a task on commit; tests roll back instead of committing, so route here.
         from procedures.routing import dossier_route

@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 from identity.services import api_token_issue
 from procedures import services
 from procedures.models import Dossier, DossierDocument
-from procedures.uploads import stored_path
+from procedures.uploads import stored_exists
 from tests.procedures.conftest import PNG, client_for, pdf_upload, submitted_dossier
 
 pytestmark = pytest.mark.django_db
@@ -134,14 +134,14 @@ def test_a_document_is_removed_from_a_draft_only(citizen_client, people, procedu
     url = f"{API}drafts/{uuid}/documents/"
     document = citizen_client.post(url, {"key": "to-khai", "file": pdf_upload()}).json()
     stored_name = DossierDocument.objects.get(pk=document["id"]).stored_name
-    assert stored_path(stored_name).exists()
+    assert stored_exists(stored_name)
     other = client_for(people["079190004567"], eid_level=2)
     assert other.delete(f"{url}{document['id']}/").json()["code"] == "not_found"
     with django_capture_on_commit_callbacks(execute=True):
         assert citizen_client.delete(f"{url}{document['id']}/").status_code == 204
     assert "Tờ khai" in citizen_client.get(f"{API}drafts/{uuid}/").json()["missing"]
     assert not DossierDocument.objects.filter(pk=document["id"]).exists()
-    assert not stored_path(stored_name).exists()
+    assert not stored_exists(stored_name)
     response = citizen_client.delete(f"{url}{document['id']}/")
     assert response.status_code == 404 and response.json()["code"] == "document_not_found"
 

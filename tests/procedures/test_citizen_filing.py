@@ -164,7 +164,7 @@ def test_a_file_sent_by_mistake_is_removed_from_the_draft_and_from_the_disk(
     citizen_client, citizen, procedure, django_capture_on_commit_callbacks
 ):
     from procedures.models import DossierEvent
-    from procedures.uploads import stored_path
+    from procedures.uploads import stored_exists
 
     dossier = start(citizen_client, procedure)
     draft_post(citizen_client, dossier, **{"doc_to-khai": pdf_upload("nham-file.pdf")})
@@ -181,7 +181,7 @@ def test_a_file_sent_by_mistake_is_removed_from_the_draft_and_from_the_disk(
     assert response.status_code == 302
     assert response.url == reverse("dossier-draft", kwargs={"uuid": dossier.uuid}) + "#documents"
     assert list(dossier.documents.values_list("original_name", flat=True)) == ["to-khai.pdf"]
-    assert not stored_path(wrong.stored_name).exists() and stored_path(right.stored_name).exists()
+    assert not stored_exists(wrong.stored_name) and stored_exists(right.stored_name)
     dossier.refresh_from_db()
     assert dossier.form_data["partner_name"] == "Phạm Thị Hoa"  # what was typed is saved as well
     event = DossierEvent.objects.get(dossier=dossier, action="remove_document")
@@ -215,13 +215,13 @@ def test_save_draft_keeps_the_answers_and_stays_on_the_draft(citizen_client, pro
     assert 'value="Phạm Thị Hoa"' in page.content.decode()
 
 
-def test_any_unit_may_receive_the_dossier(citizen_client, procedure):
+def test_any_commune_level_unit_may_receive_the_dossier_wherever_the_citizen_lives(citizen_client, procedure):
     dossier = start(citizen_client, procedure)
-    department = Unit.objects.get(code="so-tu-phap")
-    response = draft_post(citizen_client, dossier, receiving_unit=department.pk)
+    elsewhere = Unit.objects.get(code="26740")  # not the citizen's residence (26743)
+    response = draft_post(citizen_client, dossier, receiving_unit=elsewhere.pk)
     assert response.status_code == 302
     dossier.refresh_from_db()
-    assert dossier.receiving_unit == department
+    assert dossier.receiving_unit == elsewhere
 
 
 def test_an_invalid_date_is_refused_but_other_answers_are_kept(citizen_client, procedure):

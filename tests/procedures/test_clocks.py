@@ -68,12 +68,8 @@ def clock_events(dossier: Dossier) -> list[str]:
 
 def notified(kind: str) -> set[str]:
     event_ids = DossierEvent.objects.filter(action=kind).values_list("pk", flat=True)
-    sources = [f"dossier-clock:{pk}:" for pk in event_ids]
-    return {
-        n.user.username
-        for n in Notification.objects.select_related("user")
-        if any(n.source.startswith(prefix) for prefix in sources)
-    }
+    sources = [f"dossier-staff:{pk}" for pk in event_ids]
+    return {n.user.username for n in Notification.objects.select_related("user").filter(source__in=sources)}
 
 
 @pytest.fixture
@@ -93,7 +89,7 @@ def test_due_soon_fires_at_80_percent_of_the_limit_and_not_before(received, run)
     assert run(at(2026, 3, 4, 13, 42)) == fired(due_soon=1)
     dossier = Dossier.objects.get(pk=received.pk)
     assert dossier.due_soon_warned_at == at(2026, 3, 4, 13, 42)
-    assert not dossier.is_overdue and dossier.status == "received"
+    assert not dossier.is_overdue_at(at(2026, 3, 4, 13, 42)) and dossier.status == "received"
     event = DossierEvent.objects.get(dossier=dossier, action="due_soon")
     assert event.actor is None and event.from_status == event.to_status == "received"
     assert event.unit_id == dossier.acting_unit_id
@@ -117,11 +113,12 @@ def test_due_soon_goes_to_the_assigned_officer(received, officer, run):
     assert notified("due_soon") == {"officer.benthanh"}
 
 
-def test_due_soon_without_an_assignee_goes_to_every_officer_of_the_unit(received, run):
+def test_due_soon_without_an_assignee_goes_to_the_staff_of_the_unit(received, run):
     other = User.objects.create(username="officer2.benthanh", full_name="Cán bộ hai")
     posting_ensure(user=other, unit=Unit.objects.get(code="26743"), role="officer")
     run(at(2026, 3, 4, 14, 0))
-    assert notified("due_soon") == {"officer.benthanh", "officer2.benthanh"}
+    # The one recipient rule (procedures.notifications.case_staff): unassigned, every officer and head.
+    assert notified("due_soon") == {"officer.benthanh", "officer2.benthanh", "head.benthanh"}
     notification = Notification.objects.get(user=other)
     assert received.code in notification.subject
     assert notification.link.endswith(f"/workbench/dossiers/{received.code}/")
@@ -139,10 +136,12 @@ def test_a_dossier_found_already_late_is_flagged_overdue_without_a_due_soon_warn
 def test_overdue_is_flagged_at_the_deadline_and_not_a_second_before(received, run):
     run(at(2026, 3, 4, 13, 42))  # the warning
     assert run(at(2026, 3, 5, 8, 59, 59)) == NOTHING
-    assert not Dossier.objects.get(pk=received.pk).is_overdue
+    assert not Dossier.objects.get(pk=received.pk).is_overdue_at(at(2026, 3, 5, 8, 59, 59))
+    assert not Dossier.objects.overdue(at(2026, 3, 5, 8, 59, 59)).filter(pk=received.pk).exists()
     assert run(at(2026, 3, 5, 9, 0)) == fired(overdue=1, escalated_to_head=1)
     dossier = Dossier.objects.get(pk=received.pk)
-    assert dossier.is_overdue
+    assert dossier.is_overdue_at(at(2026, 3, 5, 9, 0))
+    assert Dossier.objects.overdue(at(2026, 3, 5, 9, 0)).filter(pk=received.pk).exists()
     assert dossier.overdue_flagged_at == dossier.escalated_to_head_at == at(2026, 3, 5, 9, 0)
     assert dossier.status == "received"  # overdue is a flag, not a status
     assert clock_events(dossier) == ["due_soon", "overdue", "escalated_to_head"]
@@ -164,7 +163,7 @@ def test_a_second_run_fires_nothing_more(received, run):
     assert run(at(2026, 3, 20, 9, 0)) == NOTHING
     assert sorted(clock_events(received)) == sorted(clocks.KINDS)  # exactly one event of each kind
     assert Notification.objects.count() == before
-    sources = list(Notification.objects.filter(source__startswith="dossier-clock:").values_list("user", "source"))
+    sources = list(Notification.objects.filter(source__startswith="dossier-staff:").values_list("user", "source"))
     assert len(sources) == len(set(sources))
 
 
@@ -181,7 +180,8 @@ def test_notifying_one_clock_event_twice_sends_nothing_more(received, run):
     run(at(2026, 3, 5, 9, 0))
     event = DossierEvent.objects.get(dossier=received, action="overdue")
     assert clocks.dossier_clock_notify(event_id=event.pk) == 0
-    assert Notification.objects.filter(source__startswith=f"dossier-clock:{event.pk}:").count() == 1
+    # Nobody assigned: the unit's officer and its head, once each.
+    assert Notification.objects.filter(source=f"dossier-staff:{event.pk}").count() == 2
 
 
 # --- escalation to the city ----------------------------------------------------------------------
@@ -241,31 +241,46 @@ def test_escalation_across_tet_2026(dossier, officer, run):
     )
 
 
-def test_an_apology_with_a_new_date_defers_the_escalations_not_yet_fired(received, officer, run):
-    run(at(2026, 3, 5, 9, 0))  # overdue, head told
-    act(received, "apologise", officer, at(2026, 3, 5, 10, 0), note="Chờ xác minh", new_due_at=at(2026, 3, 12, 9, 0))
-    assert run(at(2026, 3, 9, 9, 0)) == NOTHING  # two working days after the old date
-    assert run(at(2026, 3, 12, 9, 0)) == fired(overdue=1, escalated_to_head=1)  # the new date missed
-    assert run(at(2026, 3, 16, 9, 0)) == fired(escalated_to_city=1)  # two working days after the new one
+def test_an_apology_defers_the_escalations_to_the_promised_date_not_the_overdue_flag(received, officer, run):
+    # Apologised on Wednesday (the working day before the legal date), promising Monday 9 March 09:00.
+    act(received, "apologise", officer, at(2026, 3, 4, 10, 0), note="Chờ xác minh", new_due_at=at(2026, 3, 9, 9, 0))
+    # The legal date passes: overdue all the same (an apology never hides lateness), the head not yet told.
+    assert run(at(2026, 3, 5, 9, 0)) == fired(overdue=1)
+    assert run(at(2026, 3, 6, 9, 0)) == NOTHING
+    assert run(at(2026, 3, 9, 9, 0)) == fired(escalated_to_head=1)  # the promise missed
+    assert run(at(2026, 3, 10, 9, 0)) == NOTHING
+    assert run(at(2026, 3, 11, 9, 0)) == fired(escalated_to_city=1)  # two working days after the promise
 
 
-def test_an_apology_starts_the_clocks_again_against_the_new_date(received, officer, run):
-    assert run(at(2026, 3, 5, 9, 0)) == fired(overdue=1, escalated_to_head=1)
+def test_an_apology_rearms_only_the_warning_against_the_promised_date(received, officer, run):
+    assert run(at(2026, 3, 4, 13, 42)) == fired(due_soon=1)
     apologised = act(
-        received, "apologise", officer, at(2026, 3, 5, 10, 0), note="Chờ xác minh", new_due_at=at(2026, 3, 12, 9, 0)
+        received, "apologise", officer, at(2026, 3, 4, 14, 0), note="Chờ xác minh", new_due_at=at(2026, 3, 9, 9, 0)
     )
-    assert not apologised.is_overdue
-    assert [getattr(apologised, flag) for flag in clocks.FLAGS.values()] == [None] * 4
+    assert apologised.due_at == at(2026, 3, 5, 9, 0) and apologised.promised_at == at(2026, 3, 9, 9, 0)
+    assert apologised.due_soon_warned_at is None
     event = DossierEvent.objects.get(dossier=received, action="apologise")
-    assert event.data["rearmed"] == ["overdue_flagged_at", "escalated_to_head_at"]
-    # 80% of the 24 working hours before Thursday 12 March 09:00, as before the old date.
-    assert run(at(2026, 3, 11, 13, 41)) == NOTHING
-    assert run(at(2026, 3, 11, 13, 42)) == fired(due_soon=1)
-    assert run(at(2026, 3, 12, 8, 59)) == NOTHING
-    assert run(at(2026, 3, 12, 9, 0)) == fired(overdue=1, escalated_to_head=1)
-    assert run(at(2026, 3, 12, 9, 5)) == NOTHING  # once per date
-    assert Dossier.objects.get(pk=received.pk).is_overdue
-    assert clock_events(received) == ["overdue", "escalated_to_head", "due_soon", "overdue", "escalated_to_head"]
+    assert event.data["rearmed"] == ["due_soon_warned_at"]
+    # The legal date still makes it overdue, in the one definition and in the clock.
+    assert run(at(2026, 3, 5, 9, 0)) == fired(overdue=1)
+    # 80% of the 24 working hours before Monday 9 March 09:00: the warning for the promise.
+    assert run(at(2026, 3, 6, 13, 41)) == NOTHING
+    assert run(at(2026, 3, 6, 13, 42)) == fired(due_soon=1)
+    warning = DossierEvent.objects.filter(dossier=received, action="due_soon").latest("id")
+    assert datetime.fromisoformat(warning.data["due_at"]) == at(2026, 3, 9, 9, 0)
+    assert datetime.fromisoformat(warning.data["legal_due_at"]) == at(2026, 3, 5, 9, 0)
+    assert run(at(2026, 3, 9, 9, 0)) == fired(escalated_to_head=1)
+    assert run(at(2026, 3, 9, 9, 5)) == NOTHING  # once
+    assert Dossier.objects.get(pk=received.pk).is_overdue_at(at(2026, 3, 9, 9, 5))
+    assert clock_events(received) == ["due_soon", "overdue", "due_soon", "escalated_to_head"]
+
+
+def test_a_dossier_decided_on_time_but_not_yet_handed_over_fires_nothing(received, officer, run):
+    dossier = act(received, "start_processing", officer, at(2026, 3, 3, 9, 0))
+    act(dossier, "decide", officer, at(2026, 3, 4, 9, 0), result_upload=pdf_upload("ket-qua.pdf"))
+    assert run(at(2026, 3, 5, 9, 0)) == NOTHING
+    assert run(at(2026, 4, 30, 9, 0)) == NOTHING
+    assert not Dossier.objects.overdue(at(2026, 4, 30, 9, 0)).filter(pk=received.pk).exists()
 
 
 # --- clocks that do not run ----------------------------------------------------------------------

@@ -24,7 +24,7 @@ from procedures.deadlines import deadline_for
 from procedures.models import Dossier, DossierEvent
 from procedures.services import DossierError
 from procedures.workflow import FINAL, RULES, TABLE, DossierStatus
-from tests.procedures.conftest import client_for, pdf_upload, submitted_dossier
+from tests.procedures.conftest import client_for, make_procedure, pdf_upload, submitted_dossier
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +45,16 @@ PATHS = {
     DossierStatus.DECIDED: ["receive", "start_processing", "decide"],
     DossierStatus.RESULT_RETURNED: ["receive", "start_processing", "decide", "return_result"],
 }
+
+
+@pytest.fixture
+def procedure(units):
+    """A fee-bearing procedure, so that every rule can be walked ("require_payment" is refused at 0 ₫:
+    tests/procedures/test_payment_request.py)."""
+    procedure = make_procedure()
+    procedure.fee_lines.update(amount_vnd=50_000)
+    return procedure
+
 
 # The people a rule is tried with. "system" is the portal itself (actor=None).
 ACTOR_KINDS = ["applicant", "officer", "head", "other_officer", "other_citizen", "city_admin", "system"]
@@ -104,6 +114,8 @@ def inputs_for(action: str, dossier: Dossier, actors) -> dict:
         inputs["new_due_at"] = base + timedelta(days=2)
     if action == "assign":
         inputs["assignee"] = actors["officer"]
+    if action == "submit":
+        inputs["eid_level"] = 2  # the level of the submitting login (checked at submission too)
     if rule.needs_reason:
         inputs["reason"] = "wrong_area"
     return inputs
@@ -165,6 +177,7 @@ def snapshot(dossier: Dossier) -> tuple:
         fresh.status,
         fresh.version,
         fresh.due_at,
+        fresh.promised_at,
         fresh.handling_unit_id,
         fresh.assigned_to_id,
         fresh.transfer_count,
@@ -220,7 +233,8 @@ def test_the_allowed_actor_applies_the_rule(source, action, kind, procedure, act
     if rule.needs_result:
         assert result.documents.filter(role="result").count() == 1
     if action == "apologise":
-        assert result.due_at == inputs["new_due_at"]
+        # The promise sits next to the legal due date, which never moves (docs/0006).
+        assert result.promised_at == inputs["new_due_at"] and result.due_at == before.due_at
     if rule.clock == workflow.STOP:
         assert result.closed_at is not None
 
@@ -402,18 +416,19 @@ def test_a_second_supplement_request_counts_against_the_unit(procedure, actors):
 def test_the_apology_sets_the_new_date_and_the_citizen_sees_it(procedure, actors):
     with time_machine.travel(at(2026, 3, 2, 9, 0), tick=False):
         dossier = step(submitted_dossier(procedure, actors["applicant"]), "receive", actors)
-    new_due = at(2026, 3, 10, 16, 0)
-    with time_machine.travel(at(2026, 3, 4, 10, 0), tick=False):  # before the deadline
+    new_due = at(2026, 3, 9, 16, 0)
+    with time_machine.travel(at(2026, 3, 4, 10, 0), tick=False):  # the working day before the deadline
         dossier = services.dossier_transition(
             dossier=dossier, action="apologise", actor=actors["officer"], note="Cần xác minh", new_due_at=new_due
         )
-    assert dossier.due_at == new_due and dossier.status == "received"
+    assert dossier.promised_at == new_due and dossier.status == "received"
+    assert dossier.due_at == at(2026, 3, 5, 9, 0)  # the legal due date does not move
     event = dossier.events.get(action="apologise")
     assert datetime.fromisoformat(event.data["new_due_at"]) == new_due
     assert datetime.fromisoformat(event.data["old_due_at"]) == at(2026, 3, 5, 9, 0)
     assert event.data["before_deadline"] is True
     seen = selectors.dossier_get_for(user=actors["applicant"], code=dossier.code)
-    assert seen.due_at == new_due
+    assert seen.promised_at == new_due and seen.due_at == at(2026, 3, 5, 9, 0)
     [shown] = [e for e in selectors.timeline(dossier=seen) if e.action == "apologise"]
     assert shown.new_due_at == new_due and shown.note == "Cần xác minh"
 

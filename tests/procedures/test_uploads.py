@@ -174,7 +174,7 @@ def test_a_unicode_name_survives_the_download(citizen_client, citizen, procedure
     services.dossier_prefill_from_registry(dossier=dossier, actor=citizen)
     services.dossier_draft_update(dossier=dossier, actor=citizen, form_data={"partner_name": "Hoa"})
     services.document_attach(dossier=dossier, actor=citizen, upload=pdf_upload("Tờ khai kết hôn.pdf"), key="to-khai")
-    dossier = services.dossier_transition(dossier=dossier, action="submit", actor=citizen)
+    dossier = services.dossier_transition(dossier=dossier, action="submit", actor=citizen, eid_level=2)
     response = citizen_client.get(document_url(dossier, dossier.documents.get()))
     assert response.status_code == 200
     assert "filename*=utf-8''T%E1%BB%9D" in response["Content-Disposition"]
@@ -189,14 +189,14 @@ def test_a_decision_that_fails_to_record_leaves_no_result_file_behind(dossier, p
     for action in ("receive", "start_processing"):
         dossier = services.dossier_transition(dossier=dossier, action=action, actor=officer)
     files_before = stored_files()
-    real_event = services._event
+    real_event = services.dossier_event_append
 
     def failing_event(**kwargs):
         if kwargs["action"] == "decide":
             raise RuntimeError("the database went away")
         return real_event(**kwargs)
 
-    monkeypatch.setattr(services, "_event", failing_event)
+    monkeypatch.setattr(services, "dossier_event_append", failing_event)
     with pytest.raises(RuntimeError):
         services.dossier_transition(dossier=dossier, action="decide", actor=officer, result_upload=pdf_upload("kq.pdf"))
     assert stored_files() == files_before

@@ -490,7 +490,8 @@ def test_apologise_through_the_page_sets_the_new_date(people, dossier):
         },
     )
     assert response.status_code == 302
-    assert refreshed(d).due_at == new_due
+    # The promise sits next to the legal due date, which does not move (docs/0006).
+    assert refreshed(d).promised_at == new_due and refreshed(d).due_at == d.due_at
 
 
 # --- two officers at once ------------------------------------------------------------------

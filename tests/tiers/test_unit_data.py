@@ -100,7 +100,11 @@ def test_city_departments():
     assert len(departments) == 21
     assert len({d["code"] for d in departments}) == 21
     for department in departments:
-        assert set(department) == {"code", "name_vi", "name_en", "handles", "sources", "confidence"}
+        assert set(department) == {"code", "filing_code", "name_vi", "name_en", "handles", "sources", "confidence"}
+    # Filing codes (docs/0005): "79" + 3 digits, unique, outside the national commune-level range.
+    filing_codes = [d["filing_code"] for d in departments]
+    assert len(set(filing_codes)) == 21
+    assert all(len(code) == 5 and code.isdigit() and code.startswith("79") for code in filing_codes)
 
 
 def _ward(code, name, division_type):

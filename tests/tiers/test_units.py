@@ -87,6 +87,7 @@ class TestUnitsApi:
         body = client.get("/api/v1/units/26743/").json()
         assert body == {
             "code": "26743",
+            "filing_code": "26743",
             "name": "Phường Bến Thành",
             "name_en": body["name_en"],
             "kind": "ward",

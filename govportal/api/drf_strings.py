@@ -1,0 +1,42 @@
+"""Django REST framework's Vietnamese catalogue is partial: the messages API clients meet, kept
+here so `makemessages` collects them into locale/vi (the portal's catalogue wins)."""
+
+from django.utils.translation import gettext_noop as _
+
+DRF_STRINGS = [
+    _("Authentication credentials were not provided."),
+    _("Incorrect authentication credentials."),
+    _("Invalid token."),
+    _("A server error occurred."),
+    _("Malformed request."),
+    _("Could not satisfy the request Accept header."),
+    _('Unsupported media type "{media_type}" in request.'),
+    _("Invalid page."),
+    _("Invalid input."),
+    _("Invalid value."),
+    _("Invalid data. Expected a dictionary, but got {datatype}."),
+    _("This field may not be null."),
+    _("This selection may not be empty."),
+    _("This dictionary may not be empty."),
+    _("Not a valid string."),
+    _("String value too large."),
+    _("Must be a valid boolean."),
+    _("Must be a valid UUID."),
+    _("A valid integer is required."),
+    _("A valid number is required."),
+    _('"{input}" is not a valid choice.'),
+    _('Invalid pk "{pk_value}" - object does not exist.'),
+    _('Expected a list of items but got type "{input_type}".'),
+    _('Expected a dictionary of items but got type "{input_type}".'),
+    _("Ensure this field has at least {min_length} characters."),
+    _("Ensure this field has no more than {max_length} characters."),
+    _("Ensure this value is greater than or equal to {min_value}."),
+    _("Ensure this value is less than or equal to {max_value}."),
+    _("Ensure that there are no more than {max_digits} digits in total."),
+    _("Ensure that there are no more than {max_decimal_places} decimal places."),
+    _("This value does not match the required pattern."),
+    _("Datetime has wrong format. Use one of these formats instead: {format}."),
+    _("Time has wrong format. Use one of these formats instead: {format}."),
+    _("Expected a date but got a datetime."),
+    _("The submitted data was not a file. Check the encoding type on the form."),
+]

@@ -1,0 +1,37 @@
+"""Where each role lands after logging in, and which menu links it sees.
+
+Both follow `identity.access`, so a menu never offers a page that answers 403:
+officers and heads work their units' queue, city admins (and the operator)
+read the city overview, citizens manage their own dossiers and profile.
+"""
+
+from django.urls import reverse
+
+from identity import access
+
+
+def menu_for(user) -> dict[str, bool]:
+    """What the header may offer this user (anonymous visitors get only the public pages)."""
+    if not getattr(user, "is_authenticated", False):
+        return {"is_citizen": False, "can_use_workbench": False, "can_view_city_overview": False, "can_admin": False}
+    return {
+        "is_citizen": access.CITIZEN in access.roles_of(user),
+        "can_use_workbench": bool(access.units_where(user, access.OFFICER, access.HEAD)),
+        "can_view_city_overview": access.can(user, "dashboard.view_city"),
+        # The admin site, only when it has a page for them (an empty admin index is no use).
+        "can_admin": bool(user.is_active and user.is_staff and (user.is_superuser or user.get_all_permissions())),
+    }
+
+
+def landing_url(user) -> str:
+    """The first page after login: the work of the role with the most to do there.
+
+    A staff member who is also a citizen lands on their staff page; the menu
+    still offers their own dossiers.
+    """
+    menu = menu_for(user)
+    if menu["can_use_workbench"]:
+        return reverse("workbench")
+    if menu["can_view_city_overview"]:
+        return reverse("city-overview")
+    return reverse("profile")
