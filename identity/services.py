@@ -70,7 +70,7 @@ def demo_dataset_seed() -> dict[str, int]:
 
 
 def city_admin_group_ensure():
-    """The group that opens the catalogue and calendar admin pages to city admins (idempotent)."""
+    """The group that opens the catalogue, report category and calendar admin pages to city admins (idempotent)."""
     from django.contrib.auth.models import Group, Permission
 
     from identity.demo import CITY_ADMIN_GROUP, CITY_ADMIN_PERMISSIONS
@@ -79,7 +79,11 @@ def city_admin_group_ensure():
     permissions = Permission.objects.filter(
         content_type__app_label__in=("procedures", "tiers"), codename__in=CITY_ADMIN_PERMISSIONS
     )
-    group.permissions.add(*permissions)
+    # The 1022 report categories too (switched off, never deleted: reports refer to them).
+    report_categories = Permission.objects.filter(
+        content_type__app_label="feedback", codename__in=("view_category", "add_category", "change_category")
+    )
+    group.permissions.add(*permissions, *report_categories)
     return group
 
 

@@ -8,11 +8,10 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
+from govportal.cases.clocks import hours_exact
 from govportal.tiers import calendar as cal
 from govportal.tiers.calendar import WorkCalendar
 from procedures.models import Procedure, TimeLimitUnit
-
-_US_PER_HOUR = 3_600 * 1_000_000
 
 
 def deadline_for(procedure: Procedure, received_at: datetime, calendar: WorkCalendar) -> datetime:
@@ -33,11 +32,6 @@ def deadline_for(procedure: Procedure, received_at: datetime, calendar: WorkCale
             return calendar.sessions_on(day)[-1][1]
         day += timedelta(days=1)
     raise ValueError("no working day within 60 days")
-
-
-def hours_exact(value: float) -> Fraction:
-    """Working hours from `working_hours_between` (whole microseconds), undoing its float division exactly."""
-    return Fraction(round(value * _US_PER_HOUR), _US_PER_HOUR)
 
 
 def limit_hours(procedure: Procedure, received_at: datetime, calendar: WorkCalendar) -> Fraction:

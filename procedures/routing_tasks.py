@@ -1,4 +1,4 @@
-"""Routing tasks: thin, they take IDs and call `procedures.routing`.
+"""Routing tasks: thin, they take IDs and call `procedures.routing` (the shared `govportal.cases.routing`).
 
 `route_dossier` is dispatched on commit after a submission; `sweep_unrouted_dossiers`
 runs on beat (settings "sweep-unrouted-dossiers") and dispatches again whatever
@@ -7,15 +7,12 @@ safe to run twice: routing is idempotent. Acknowledged late and retried with
 backoff on database and broker errors (PortalTask).
 """
 
-import logging
 from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
 
 from govportal.tasks import PortalTask
-
-logger = logging.getLogger(__name__)
 
 __all__ = ["route_dossier", "sweep_unrouted_dossiers"]
 
@@ -31,11 +28,8 @@ def route_dossier(dossier_id: int) -> bool:
 @shared_task(base=PortalTask, name="procedures.sweep_unrouted_dossiers", acks_late=True, ignore_result=True)
 def sweep_unrouted_dossiers() -> int:
     """Dispatch routing again for dossiers committed but left unrouted; returns how many."""
-    from procedures.routing import unrouted_dossier_ids
+    from govportal.cases.routing import sweep_unrouted
+    from procedures.case_kind import dossier_kind
 
-    ids = unrouted_dossier_ids(older_than=timedelta(seconds=settings.ROUTING_SWEEP_AFTER_SECONDS))
-    for dossier_id in ids:
-        route_dossier.delay(dossier_id)
-    if ids:
-        logger.warning("Routing sweep: %s dossier(s) were committed but not routed; dispatched again.", len(ids))
-    return len(ids)
+    # The kind's route task is `route_dossier`: the shared sweep queues it for each one.
+    return sweep_unrouted(dossier_kind(), older_than=timedelta(seconds=settings.ROUTING_SWEEP_AFTER_SECONDS))

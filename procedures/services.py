@@ -8,12 +8,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from govportal.api.errors import ApplicationError
+from govportal.cases import transfers
 from govportal.tasks import dispatch_or_log
 from govportal.templatetags.portal import dmyhm
 from govportal.tiers.models import Unit
 from govportal.tiers.selectors import receiving_units_for, work_calendar
 from identity import access
 from procedures import form_rules, workflow
+from procedures.case_kind import dossier_kind
 from procedures.deadlines import apology_latest_at, apology_max_date, deadline_for
 from procedures.models import (
     CodeSequence,
@@ -289,30 +291,15 @@ def missing_for_submission(dossier: Dossier) -> list[str]:
 # --- the one transition service ---------------------------------------------------
 
 
-def dossier_event_append(
-    *, dossier, actor, action, from_status, to_status, note="", data=None, now=None
-) -> DossierEvent:
-    """Append one event to the dossier's trail (append-only: events are never changed or deleted).
+def dossier_event_append(*, dossier, **fields) -> DossierEvent:
+    """Append one event to the dossier's trail: the shared writer (`govportal.cases.events.event_append`).
 
-    The one writer of DossierEvent. Workflow actions reach it through
-    `dossier_transition`, which checks status and actor first. The routing
-    service (procedures.routing) and the clocks (procedures.clocks) call it
-    directly: they are system writes outside the workflow table (the status
-    does not change, no person acts, and each claims its own change with a
-    conditional UPDATE so that repeated or concurrent task runs write once), so
-    the table's status and actor checks do not apply to them.
+    Fields: actor, action, from_status, to_status, and optionally note, data, now.
+    Workflow actions reach it through `dossier_transition`, which checks status
+    and actor first; the routing service and the clocks (govportal.cases) write
+    their system events through the same writer.
     """
-    return DossierEvent.objects.create(
-        dossier=dossier,
-        actor=actor,
-        action=action,
-        from_status=from_status,
-        to_status=to_status,
-        unit_id=dossier.acting_unit_id,
-        note=note,
-        data=data or {},
-        at=now or timezone.now(),
-    )
+    return dossier_kind().append_event(case=dossier, **fields)
 
 
 def _check_actor(rule: workflow.Rule, dossier: Dossier, actor) -> None:
@@ -603,9 +590,7 @@ def _dispatch_routing(dossier_id: int) -> None:
     The dossier is committed with `routed_at` empty, so the periodic sweep
     (procedures.sweep_unrouted_dossiers) dispatches it again once the broker is back.
     """
-    from procedures.routing_tasks import route_dossier
-
-    dispatch_or_log(route_dossier, dossier_id, recovered_by="the routing sweep")
+    dossier_kind().dispatch_route(dossier_id)
 
 
 def _request_supplement(dossier, **kwargs):
@@ -632,65 +617,25 @@ def _stop(dossier, *, now, **kwargs):
     return {}
 
 
-def coordinating_unit() -> Unit:
-    from govportal.tiers.selectors import coordinating_unit as find
-
-    return find()
-
-
-def _is_coordinator(actor) -> bool:
-    unit = coordinating_unit()
-    return actor is not None and (
-        access.is_city_admin(actor) or unit.pk in access.units_where(actor, "officer", "head")
-    )
+def _transfer_refusal(code: str) -> DossierError:
+    if code == transfers.TRANSFER_PENDING:
+        return DossierError(
+            code, _("A transfer of this dossier is already waiting for the other unit's answer."), status_code=409
+        )
+    return DossierError(code, _("The dossier is already at this unit."))
 
 
 def _transfer(dossier, *, actor, unit, reason, now, **kwargs):
-    if dossier.pending_transfer_unit_id:
-        raise DossierError(
-            "transfer_pending",
-            _("A transfer of this dossier is already waiting for the other unit's answer."),
-            status_code=409,
-        )
-    if unit.pk == dossier.acting_unit_id:
-        raise DossierError("same_unit", _("The dossier is already at this unit."))
-    redirected = False
-    if dossier.transfer_count >= workflow.MAX_TRANSFERS and not _is_coordinator(actor):
-        # Enough hops: the city's coordinating unit decides where it goes.
-        unit = coordinating_unit()
-        redirected = True
-    dossier.pending_transfer_unit = unit
-    dossier.transfer_reason = reason
-    return {
-        "from_unit": dossier.acting_unit_id,
-        "to_unit": unit.pk,
-        "reason": reason,
-        "redirected_to_coordinator": redirected,
-    }
+    # The shared effect (govportal.cases.transfers): waits for the other unit, hop limit, coordinator.
+    return transfers.transfer_request(dossier, actor=actor, unit=unit, reason=reason, refuse=_transfer_refusal)
 
 
 def _accept_transfer(dossier, *, now, **kwargs):
-    previous = dossier.acting_unit_id
-    request = dossier.events.filter(action="transfer").order_by("-at", "-id").first()
-    dossier.handling_unit_id = dossier.pending_transfer_unit_id
-    dossier.pending_transfer_unit = None
-    dossier.transfer_count += 1
-    dossier.assigned_to = None
-    # The clock does not restart: a citizen does not pay for a dossier sent to the wrong unit.
-    return {
-        "from_unit": previous,
-        "to_unit": dossier.handling_unit_id,
-        "hop": dossier.transfer_count,
-        "transfer_note": request.note if request else "",
-        "reason": dossier.transfer_reason,
-    }
+    return transfers.transfer_accept(dossier)
 
 
 def _return_transfer(dossier, **kwargs):
-    returned_from = dossier.pending_transfer_unit_id
-    dossier.pending_transfer_unit = None
-    dossier.transfer_reason = ""
-    return {"returned_from": returned_from}
+    return transfers.transfer_return(dossier)
 
 
 def _apologise(dossier, *, new_due_at, now, **kwargs):

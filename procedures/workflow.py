@@ -12,6 +12,11 @@ from dataclasses import dataclass
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from govportal.cases.actors import APPLICANT, HEAD, STAFF, SYSTEM, TARGET_STAFF
+
+# Transfers and their hop limit are the same for every kind of case.
+from govportal.cases.transfers import MAX_TRANSFERS, TransferReason  # noqa: F401
+
 
 class DossierStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
@@ -52,12 +57,7 @@ FINAL = frozenset(
 CLOCK_RUNNING = frozenset({DossierStatus.RECEIVED, DossierStatus.PROCESSING})
 OPEN = frozenset(s for s in DossierStatus.values if s not in FINAL and s != DossierStatus.DRAFT)
 
-# Who may act.
-APPLICANT = "applicant"
-STAFF = "staff"  # an officer or head posted to the acting unit
-HEAD = "head"  # the head of the acting unit only
-SYSTEM = "system"  # the portal itself (routing, payments, clocks)
-TARGET_STAFF = "target_staff"  # an officer or head of the unit a transfer waits at
+# Who may act: APPLICANT, STAFF, HEAD, SYSTEM, TARGET_STAFF, the actor kinds every case shares.
 
 # Clock effects.
 START = "start"
@@ -217,15 +217,6 @@ RULES = [
 TABLE: dict[tuple[str, str], Rule] = {(source, rule.action): rule for rule in RULES for source in rule.sources}
 ACTIONS: dict[str, Rule] = {rule.action: rule for rule in RULES}
 
-MAX_TRANSFERS = 3
-
-
-class TransferReason(models.TextChoices):
-    WRONG_TIER = "wrong_tier", _("The other tier is competent")
-    WRONG_AREA = "wrong_area", _("Another ward or commune is competent")
-    WRONG_DEPARTMENT = "wrong_department", _("Another department is competent")
-    COORDINATION = "coordination", _("Needs the city's coordination")
-    OTHER = "other", _("Other reason")
 
 
 def rule_for(status: str, action: str) -> Rule | None:

@@ -1,6 +1,6 @@
 """`manage.py setup_portal`: the one way to set a portal up (make setup, docker compose, README).
 
-On an empty database it leaves units, routing rules and the catalogue, so the
+On an empty database it leaves units, routing rules, the catalogue and the 1022 report categories, so the
 first dossier filed is routed; a second run adds nothing and keeps admins'
 edits; demo data only where DEMO_ENABLED is on.
 """
@@ -19,6 +19,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
+from feedback.models import Category
 from govportal.tiers.models import RoutingRule, Unit
 from identity.registry.models import RegistryPerson
 from procedures import services
@@ -28,6 +29,7 @@ pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = json.loads((ROOT / "procedures" / "data" / "catalogue.json").read_text(encoding="utf-8"))
+CATEGORIES = json.loads((ROOT / "feedback" / "data" / "categories.json").read_text(encoding="utf-8"))
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 SAMPLE = {"date": "1990-05-20", "number": "1", "textarea": "Để nộp hồ sơ.", "text": "Nguyễn Văn An"}
 
@@ -43,6 +45,7 @@ def counts() -> dict[str, int]:
         "units": Unit.objects.count(),
         "rules": RoutingRule.objects.count(),
         "procedures": Procedure.objects.count(),
+        "categories": Category.objects.count(),
         "users": get_user_model().objects.count(),
         "registry": RegistryPerson.objects.count(),
     }
@@ -80,6 +83,8 @@ def test_a_production_portal_is_set_up_so_the_first_dossier_is_routed(
     assert Unit.objects.filter(kind="ward").count() == 113
     assert after["rules"] > 0
     assert after["procedures"] == len(CATALOGUE["procedures"])
+    assert after["categories"] == len(CATEGORIES["categories"]) > 0  # 1022 reports can be filed by category
+    assert not Category.objects.filter(tier="city", handling_department=None).exists()
     assert after["users"] == 0 and after["registry"] == 0  # no demo accounts, no mock registry
     assert "DEMO_ENABLED is off" in output
 
@@ -104,6 +109,7 @@ def test_a_second_run_adds_nothing_and_keeps_what_admins_edited(settings):
     procedure = Procedure.objects.get(code="2.000884")
     procedure.name_vi = "Chứng thực chữ ký (tên do quản trị sửa)"
     procedure.save()
+    Category.objects.filter(code="tieng-on").update(time_limit_working_days=5)
     rule = RoutingRule.objects.order_by("priority").first()
     rule.is_active = not rule.is_active
     rule.save()
@@ -113,6 +119,7 @@ def test_a_second_run_adds_nothing_and_keeps_what_admins_edited(settings):
     assert counts() == before
     procedure.refresh_from_db()
     assert procedure.name_vi == "Chứng thực chữ ký (tên do quản trị sửa)"
+    assert Category.objects.get(code="tieng-on").time_limit_working_days == 5
     rule_after = RoutingRule.objects.get(pk=rule.pk)
     assert rule_after.is_active == rule.is_active
 

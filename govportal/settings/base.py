@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "allauth.mfa",
     "govportal.tiers",
+    "govportal.cases",
     "identity",
     "procedures",
     "feedback",

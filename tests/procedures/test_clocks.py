@@ -13,6 +13,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from govportal.cases import clocks as engine
 from govportal.tiers.models import Unit
 from govportal.tiers.selectors import COORDINATING_UNIT_CODE, work_calendar
 from govportal.tiers.services import posting_ensure
@@ -341,8 +342,8 @@ def test_the_beat_task_runs_the_clocks(received, django_capture_on_commit_callba
 
 def test_idle_dossiers_cost_no_query(procedure, citizen, officer, monkeypatch):
     checked = []
-    real_rule = clocks.due_soon_reached
-    monkeypatch.setattr(clocks, "due_soon_reached", lambda d, **kw: checked.append(d.pk) or real_rule(d, **kw))
+    real_rule = engine.due_soon_reached  # the shared clock engine that runs the dossiers' clocks
+    monkeypatch.setattr(engine, "due_soon_reached", lambda k, d, **kw: checked.append(d.pk) or real_rule(k, d, **kw))
     now = at(2026, 3, 4, 10, 0)  # Wednesday
 
     def queries():

@@ -3,6 +3,7 @@
 import pytest
 
 from govportal.tiers.models import Unit
+from govportal.tiers.selectors import coordinating_unit
 from govportal.tiers.services import posting_ensure
 from identity.models import User
 from procedures import services, workflow
@@ -20,7 +21,7 @@ def units_by_code(units):
 def coordinator(units):
     """Staff of the city's coordinating unit (the Public Administration Service Centre)."""
     user = User.objects.create(username="coordinator", full_name="Điều phối viên")
-    unit = services.coordinating_unit()
+    unit = coordinating_unit()
     posting_ensure(user=user, unit=unit, role="officer")
     return user
 
@@ -92,7 +93,7 @@ def test_after_three_hops_the_city_coordinating_unit_decides(dossier, people, un
     assert current.transfer_count == workflow.MAX_TRANSFERS
     # A fourth request goes to the coordinating unit, whatever unit the officer chose.
     fourth = transfer(current, staff[current.acting_unit_id], units_by_code["so-tu-phap"])
-    assert fourth.pending_transfer_unit == services.coordinating_unit()
+    assert fourth.pending_transfer_unit == coordinating_unit()
     assert fourth.events.filter(action="transfer").last().data["redirected_to_coordinator"] is True
     decided = services.dossier_transition(dossier=fourth, action="accept_transfer", actor=coordinator)
     # The coordinator decides where it goes, without the hop limit.

@@ -3,9 +3,9 @@
 
 Every step is idempotent, so running it again (each deployment, each `make run`)
 adds nothing and keeps what admins edited: routing rules are only created when
-missing, the catalogue only gains missing procedures (`--keep-existing`). The
-mock population registry and the demo accounts are seeded only where
-DEMO_ENABLED is on; production skips them.
+missing, the catalogue and the 1022 report categories only gain missing rows
+(`--keep-existing`). The mock population registry and the demo accounts are
+seeded only where DEMO_ENABLED is on; production skips them.
 """
 
 from django.conf import settings
@@ -16,7 +16,8 @@ from django.core.management.base import BaseCommand
 class Command(BaseCommand):
     help = (
         "Set the portal up (idempotent): migrate, load the units and the default routing rules, add missing "
-        "procedures to the catalogue; the mock registry and demo accounts only when DEMO_ENABLED is on."
+        "procedures to the catalogue and missing 1022 report categories; the mock registry and demo accounts "
+        "only when DEMO_ENABLED is on."
     )
 
     def add_arguments(self, parser):
@@ -33,6 +34,7 @@ class Command(BaseCommand):
             ("load_units", {}),
             ("load_routing_rules", {}),
             ("load_catalogue", {"keep_existing": True}),
+            ("load_feedback_categories", {"keep_existing": True}),
         ]
         if settings.DEMO_ENABLED:
             steps += [("seed_registry", {}), ("seed_demo", {})]
