@@ -6,11 +6,14 @@ department for city-tier ones. Reports (later in issue 9) refer to a
 category, so categories are switched off, never deleted.
 """
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from feedback.workflow import Channel, RejectionReason, ReportStatus
+from govportal.cases.models import Case, CaseEvent, CaseQuerySet
 from govportal.tiers.models import Tier, UnitKind
 
 
@@ -81,3 +84,128 @@ class Category(models.Model):
             value = getattr(self, field)
             if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
                 raise ValidationError({field: _("Enter a list of texts.")})
+
+
+class ReportQuerySet(CaseQuerySet):
+    """Reads of the legal clock (govportal.cases.models.CaseQuerySet: the one definition of overdue), for reports."""
+
+
+class Report(Case):
+    """One 1022 report: what, where, who, through which channel; a case of the shared machinery (docs/0007).
+
+    The reporter with an account is `applicant` (the name `identity.access`
+    reads a case's citizen by); without one, the contact name and phone or
+    email. The place's unit is also the receiving unit. `promised_at` (Case)
+    is the date the unit committed to in its latest progress post; the legal
+    `due_at` never moves for it. Status changes only through
+    `feedback.services.report_transition` (and the shared routing).
+    """
+
+    code = models.CharField(_("report code"), max_length=40, unique=True)
+    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="reports")
+    text = models.TextField(_("what is wrong"))
+    unit = models.ForeignKey(
+        "tiers.Unit",
+        verbose_name=_("place (ward, commune or special zone)"),
+        on_delete=models.PROTECT,
+        related_name="reports_here",
+    )
+    address = models.CharField(_("address"), max_length=300)
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reporter"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reports",
+    )
+    contact_name = models.CharField(_("contact name"), max_length=200, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices, default=Channel.WEB)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by (operator)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reports_recorded",
+    )
+    status = models.CharField(_("status"), max_length=20, choices=ReportStatus.choices, default=ReportStatus.NEW)
+    answer = models.TextField(_("answer"), blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    rejection_reason = models.CharField(
+        _("rejection reason"), max_length=20, choices=RejectionReason.choices, blank=True
+    )
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("duplicate of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="duplicates",
+    )
+    satisfaction = models.PositiveSmallIntegerField(
+        _("satisfaction (1-5)"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    reopen_count = models.PositiveSmallIntegerField(_("reopenings"), default=0)
+    is_public = models.BooleanField(
+        _("published on the board"),
+        default=False,
+        help_text=_("The unit checked the report and its answer for personal data before publication."),
+    )
+
+    objects = ReportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        indexes = [
+            models.Index(fields=["handling_unit", "status", "due_at"], name="report_queue_idx"),
+            models.Index(fields=["receiving_unit", "status", "due_at"], name="report_receiving_idx"),
+            models.Index(fields=["assigned_to", "status"], name="report_assignee_idx"),
+            models.Index(fields=["applicant", "-created_at"], name="report_applicant_idx"),
+            models.Index(fields=["status", "due_at"], name="report_clock_idx"),
+            models.Index(fields=["category", "unit", "-created_at"], name="report_duplicate_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(satisfaction__isnull=True) | models.Q(satisfaction__gte=1, satisfaction__lte=5),
+                name="report_satisfaction_1_5",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def reporter(self):
+        """The reporter's account (None when they gave only a name and a phone or email)."""
+        return self.applicant
+
+
+class ReportEvent(CaseEvent):
+    """Append-only timeline and audit of a report (govportal.cases.models.CaseEvent): never updated, never deleted."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="events")
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("report event")
+        verbose_name_plural = _("report events")
+
+    def __str__(self) -> str:
+        return f"{self.report} {self.action} {self.at:%d/%m/%Y %H:%M}"
+
+
+class ReportCodeSequence(models.Model):
+    """Per-unit, per-day counters for readable report codes (PA-26743-260115-0042)."""
+
+    key = models.CharField(max_length=60, unique=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.last}"

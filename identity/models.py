@@ -132,4 +132,36 @@ class Notification(models.Model):
         return self.subject
 
 
+class OneTimeCode(models.Model):
+    """A short-lived code sent by SMS or email to prove that someone holds a phone or an address.
+
+    Only a keyed hash of the code is stored. The row is also the audit of the
+    issue; each check is logged (identity.otp) with its outcome, never the code.
+    """
+
+    class Channel(models.TextChoices):
+        SMS = "sms", _("SMS")
+        EMAIL = "email", _("email")
+
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    address = models.CharField(_("phone or email"), max_length=254)
+    purpose = models.CharField(_("purpose"), max_length=50)
+    code_hash = models.CharField(max_length=64)
+    client = models.CharField(_("client"), max_length=64, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("wrong attempts"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    burnt_at = models.DateTimeField(_("burnt at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["channel", "address", "purpose", "-created_at"], name="otp_lookup")]
+        verbose_name = _("one-time code")
+        verbose_name_plural = _("one-time codes")
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} {self.purpose} {self.created_at:%d/%m/%Y %H:%M}"
+
+
 from identity.registry.models import RegistryAccessLog, RegistryPerson  # noqa: E402,F401  (registry models live in their own module)

@@ -131,3 +131,15 @@ def test_files_go_to_the_file_system_by_default_and_to_a_private_bucket_by_setti
     assert no_bucket.returncode != 0 and "FILE_STORAGE=s3 needs S3_BUCKET" in no_bucket.stderr
     unknown = run_manage("check", env_extra={**PRODUCTION_ENV, "FILE_STORAGE": "ftp"})
     assert unknown.returncode != 0 and "FILE_STORAGE must be" in unknown.stderr
+
+
+def test_production_refuses_the_console_sms_gateway():
+    console = {**PRODUCTION_ENV, "SMS_BACKEND": "identity.sms.console.ConsoleSmsGateway"}
+    result = run_manage("check", env_extra=console)
+    assert result.returncode != 0
+    assert "ALLOW_CONSOLE_SMS_IN_PRODUCTION" in result.stderr
+    allowed = run_manage("check", env_extra={**console, "ALLOW_CONSOLE_SMS_IN_PRODUCTION": "1"})
+    assert allowed.returncode == 0, allowed.stderr
+    default = print_setting("settings.SMS_BACKEND", PRODUCTION_ENV)
+    assert default.returncode == 0, default.stderr
+    assert json.loads(default.stdout) == "identity.sms.http.HttpSmsGateway"

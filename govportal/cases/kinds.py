@@ -58,6 +58,8 @@ class CaseKind:
     select_related: tuple = ()
     # The instant by which a case received at one unit must reach `unit_id` (None: no such rule).
     forward_deadline: Callable[[Any, int], datetime | None] = _no_forwarding
+    # The status a case takes when it is routed, in the same update as the routing (None: unchanged).
+    routed_status: str | None = None
 
     def _route_call(self) -> tuple:
         if self.route_task is not None:

@@ -69,6 +69,7 @@ def route(kind, *, case_id: int, now: datetime | None = None) -> bool:
         if settings.ROUTING_AUTO_ASSIGN and case.assigned_to_id is None and case.status not in kind.final_statuses:
             assignee = least_loaded_officer(unit_id=unit_id, today=timezone.localdate(now))
 
+        from_status = case.status
         changes = {
             "handling_unit_id": unit_id,
             "routing_reason": reason,
@@ -78,6 +79,8 @@ def route(kind, *, case_id: int, now: datetime | None = None) -> bool:
         }
         if assignee is not None:
             changes["assigned_to_id"] = assignee.pk
+        if kind.routed_status is not None:
+            changes["status"] = kind.routed_status  # e.g. a report: new -> routed, with the claim
         claimed = model.objects.filter(pk=case.pk, routed_at__isnull=True).update(version=F("version") + 1, **changes)
         if not claimed:
             return False  # another worker routed it between our read and our write
@@ -97,7 +100,7 @@ def route(kind, *, case_id: int, now: datetime | None = None) -> bool:
             case=case,
             actor=None,
             action="route",
-            from_status=case.status,
+            from_status=from_status,
             to_status=case.status,
             data=data,
             now=now,

@@ -50,6 +50,7 @@ CELERY_TASK_ROUTES = {
     "*.route_*": {"queue": "routing"},
     "*.sweep_*": {"queue": "routing"},
     "*.run_dossier_clocks": {"queue": "routing"},
+    "cases.run_clocks": {"queue": "routing"},
     "*.notify_*": {"queue": "notifications"},
     "payments.*": {"queue": "payments"},
 }
@@ -75,6 +76,15 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-unnotified-events": {"task": "procedures.tasks.sweep_unnotified_events", "schedule": timedelta(minutes=1)},
     # The legal clocks: due-soon warnings, overdue flags, escalations.
     "dossier-clocks": {"task": "procedures.run_dossier_clocks", "schedule": timedelta(minutes=5)},
+    # 1022 reports: the generic case tasks with the kind's name (docs/0007).
+    "sweep-unrouted-reports": {
+        "task": "cases.sweep_unrouted",
+        "args": ("report",),
+        "schedule": timedelta(seconds=30),
+    },
+    "report-clocks": {"task": "cases.run_clocks", "args": ("report",), "schedule": timedelta(minutes=5)},
+    # Answered reports nobody reopened within 7 days are closed.
+    "close-settled-reports": {"task": "feedback.close_settled_reports", "schedule": timedelta(hours=1)},
 }
 
 # Routing and clocks, configurable per deployment.

@@ -32,6 +32,9 @@ ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PREVENT_ENUMERATION = True
+# Sign-up is closed: a reset asked for an unknown address sends nothing (no invitation to sign up,
+# no mail to a stranger's inbox), and the page answers exactly as for a known one.
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 # Five wrong passwords for one user name lock it for 15 minutes; 10 a minute per IP.
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/15m/key", "login": "30/m/ip"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
@@ -92,3 +95,19 @@ MOCK_EID_CLIENTS = [
 
 # --- Citizen registry (data reuse) ---------------------------------------------
 CITIZEN_REGISTRY_BACKEND = _env("CITIZEN_REGISTRY_BACKEND", default="identity.registry.local.LocalRegistry")
+
+# --- SMS and one-time codes (identity/sms, identity/otp.py) -------------------
+# The console simulator here; production defaults to the HTTP adapter and refuses
+# the console unless ALLOW_CONSOLE_SMS_IN_PRODUCTION is set (production.py).
+SMS_BACKEND = _env("SMS_BACKEND", default="identity.sms.console.ConsoleSmsGateway")
+SMS_HTTP_ENDPOINT = _env("SMS_HTTP_ENDPOINT", default="")
+SMS_HTTP_ACCOUNT = _env("SMS_HTTP_ACCOUNT", default="")
+SMS_HTTP_SECRET = _env("SMS_HTTP_SECRET", default="")
+SMS_HTTP_SENDER = _env("SMS_HTTP_SENDER", default="HCMC1022")
+SMS_HTTP_TIMEOUT = _env.float("SMS_HTTP_TIMEOUT", default=10.0)
+OTP_TTL_SECONDS = _env.int("OTP_TTL_SECONDS", default=600)
+OTP_MAX_ATTEMPTS = _env.int("OTP_MAX_ATTEMPTS", default=5)
+OTP_RATE_WINDOW_SECONDS = _env.int("OTP_RATE_WINDOW_SECONDS", default=600)
+OTP_ISSUE_LIMIT_PER_ADDRESS = _env.int("OTP_ISSUE_LIMIT_PER_ADDRESS", default=3)
+OTP_ISSUE_LIMIT_PER_CLIENT = _env.int("OTP_ISSUE_LIMIT_PER_CLIENT", default=10)
+OTP_VERIFY_LIMIT_PER_CLIENT = _env.int("OTP_VERIFY_LIMIT_PER_CLIENT", default=30)

@@ -44,6 +44,12 @@ if MOCK_EID_ENABLED and not env.bool("ALLOW_MOCK_EID_IN_PRODUCTION", default=Fal
         "The mock e-ID provider lets anyone log in as any citizen; it is refused in production "
         "unless ALLOW_MOCK_EID_IN_PRODUCTION is also set (for a staging host)."
     )
+SMS_BACKEND = env("SMS_BACKEND", default="identity.sms.http.HttpSmsGateway")
+if SMS_BACKEND.endswith("ConsoleSmsGateway") and not env.bool("ALLOW_CONSOLE_SMS_IN_PRODUCTION", default=False):
+    raise ImproperlyConfigured(
+        "The console SMS gateway sends nothing to anyone (one-time codes would never arrive); it is refused "
+        "in production unless ALLOW_CONSOLE_SMS_IN_PRODUCTION is also set (for a staging host)."
+    )
 if not MOCK_EID_ENABLED:
     INSTALLED_APPS = [app for app in INSTALLED_APPS if app != "identity.mock_eid"]  # noqa: F405
 # identity.py falls back to the local mock provider's client; production takes only what is set.
