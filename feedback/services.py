@@ -14,7 +14,7 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext as _
@@ -25,6 +25,7 @@ from feedback.models import Category, Report, ReportCodeSequence, ReportEvent
 from feedback.workflow import Channel, RejectionReason
 from govportal.api.errors import ApplicationError
 from govportal.cases import clocks, routing, transfers
+from govportal.cases.codes import next_number
 from govportal.reference_data import ReferenceDataError, new_counts, read_json, upsert_by_code
 from govportal.tasks import dispatch_or_log
 from govportal.templatetags.portal import dmyhm
@@ -106,18 +107,10 @@ class ReportError(ApplicationError):
 
 
 def _report_code(unit: Unit, now: datetime) -> str:
-    """PA-{unit code}-{yymmdd}-{nnnn}: PA for "phản ánh", the unit of the place, a per-unit daily counter."""
+    """PA-{filing code}-{yymmdd}-{nnnn}: PA for "phản ánh", the unit of the place (docs/0005), a daily counter."""
     day = timezone.localtime(now).strftime("%y%m%d")
-    key = f"{unit.code}-{day}"
-    try:
-        with transaction.atomic():
-            ReportCodeSequence.objects.get_or_create(key=key)
-    except IntegrityError:
-        pass  # another request created it first
-    sequence = ReportCodeSequence.objects.select_for_update().get(key=key)
-    sequence.last += 1
-    sequence.save(update_fields=["last"])
-    return f"PA-{unit.code}-{day}-{sequence.last:04d}"
+    place = unit.filing_code or unit.code
+    return f"PA-{place}-{day}-{next_number(ReportCodeSequence, f'{place}-{day}'):04d}"
 
 
 def _coordinate(value, low: int, high: int, field: str, errors: dict):

@@ -3,12 +3,13 @@
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from govportal.api.errors import ApplicationError
 from govportal.cases import transfers
+from govportal.cases.codes import next_number
 from govportal.tasks import dispatch_or_log
 from govportal.templatetags.portal import dmyhm
 from govportal.tiers.models import Unit
@@ -317,16 +318,7 @@ def _next_code(unit: Unit, now: datetime) -> str:
     if not unit.filing_code:
         raise DossierError("receiving_unit_not_allowed", _("This unit does not receive dossiers."))
     day = timezone.localtime(now).strftime("%y%m%d")
-    key = f"{unit.filing_code}-{day}"
-    try:
-        with transaction.atomic():
-            CodeSequence.objects.get_or_create(key=key)
-    except IntegrityError:
-        pass  # another request created it first
-    sequence = CodeSequence.objects.select_for_update().get(key=key)
-    sequence.last += 1
-    sequence.save(update_fields=["last"])
-    return f"HCM-{unit.filing_code}-{day}-{sequence.last:04d}"
+    return f"HCM-{unit.filing_code}-{day}-{next_number(CodeSequence, f'{unit.filing_code}-{day}'):04d}"
 
 
 def dossier_transition(
