@@ -8,13 +8,12 @@ in the same update that records the handling unit: the kind names the target
 shared effects of `govportal.cases`. A new transition is one entry here plus one test.
 """
 
-from dataclasses import dataclass
-
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from govportal.cases.actors import APPLICANT, HEAD, STAFF, SYSTEM, TARGET_STAFF
 from govportal.cases.transfers import TransferReason  # noqa: F401  (the reasons every kind shares)
+from govportal.cases.workflow import Rule
 
 
 class ReportStatus(models.TextChoices):
@@ -56,19 +55,6 @@ RESTART = "restart"  # a reopening: the unit works again, to the same legal due 
 
 REOPEN_WITHIN_DAYS = 7
 MAX_REOPENINGS = 1
-
-
-@dataclass(frozen=True)
-class Rule:
-    action: str
-    sources: frozenset
-    target: str | None  # None: the status does not change (an event only)
-    actors: frozenset
-    label: str
-    needs_note: bool = False
-    needs_unit: bool = False
-    needs_reason: bool = False  # a transfer reason code
-    clock: str | None = None
 
 
 RULES = [

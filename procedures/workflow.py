@@ -7,8 +7,6 @@ system), what the action needs (a note, a unit, a result file) and what it does
 to the legal clock. A new transition is one entry here plus one test.
 """
 
-from dataclasses import dataclass
-
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +14,7 @@ from govportal.cases.actors import APPLICANT, HEAD, STAFF, SYSTEM, TARGET_STAFF
 
 # Transfers and their hop limit are the same for every kind of case.
 from govportal.cases.transfers import MAX_TRANSFERS, TransferReason  # noqa: F401
+from govportal.cases.workflow import Rule
 
 
 class DossierStatus(models.TextChoices):
@@ -69,20 +68,6 @@ STOP = "stop"
 PREVIOUS = "previous"
 
 S = DossierStatus
-
-
-@dataclass(frozen=True)
-class Rule:
-    action: str
-    sources: frozenset
-    target: str | None  # None: the status does not change (an event only)
-    actors: frozenset
-    label: str
-    needs_note: bool = False
-    needs_unit: bool = False
-    needs_result: bool = False
-    needs_reason: bool = False  # a transfer reason code
-    clock: str | None = None
 
 
 RULES = [
