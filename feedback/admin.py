@@ -9,7 +9,7 @@ switched off, never deleted: reports refer to them.
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from feedback.models import Category
+from feedback.models import Category, Open311Client
 from identity.access import can
 
 
@@ -58,6 +58,29 @@ class CategoryAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and can(request.user, "catalogue.edit")
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Open311Client)
+class Open311ClientAdmin(admin.ModelAdmin):
+    """Read-only: keys are issued and revoked with `manage.py open311_key` (the key itself is never stored)."""
+
+    list_display = ["name", "contact", "key_prefix", "is_active", "created_at", "last_used_at"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "contact", "key_prefix"]
+    fields = ["name", "contact", "key_prefix", "is_active", "created_at", "last_used_at"]
+    readonly_fields = fields
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) and can(request.user, "catalogue.edit")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -59,7 +59,8 @@ def route_decision(report) -> kinds.RouteDecision:
 
 
 def notify_clock(event_id: int) -> None:
-    from feedback.services import report_event_dispatch_notice
+    """Queue the notice of a clock or routing event (the reporter hears where the report went)."""
+    from feedback.notifications import report_event_dispatch_notice
 
     report_event_dispatch_notice(event_id)
 
@@ -83,6 +84,7 @@ def build() -> kinds.CaseKind:
         route_decision=route_decision,
         select_related=("category",),
         routed_status=ROUTED_STATUS,
+        notify_routed=notify_clock,
     )
 
 

@@ -13,7 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from feedback.workflow import Channel, RejectionReason, ReportStatus
-from govportal.cases.models import Case, CaseEvent, CaseQuerySet
+from govportal.cases.models import Case, CaseCodeSequence, CaseEvent, CaseQuerySet
 from govportal.tiers.models import Tier, UnitKind
 
 
@@ -133,6 +133,14 @@ class Report(Case):
         on_delete=models.PROTECT,
         related_name="reports_recorded",
     )
+    via_client = models.ForeignKey(
+        "feedback.Open311Client",
+        verbose_name=_("posted by the app"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reports",
+    )
     status = models.CharField(_("status"), max_length=20, choices=ReportStatus.choices, default=ReportStatus.NEW)
     answer = models.TextField(_("answer"), blank=True)
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
@@ -155,6 +163,18 @@ class Report(Case):
         _("published on the board"),
         default=False,
         help_text=_("The unit checked the report and its answer for personal data before publication."),
+    )
+    public_text = models.TextField(
+        _("text for the board"),
+        blank=True,
+        help_text=_("The report as the board shows it, with names, phone numbers and house numbers taken out."),
+    )
+    public_answer = models.TextField(
+        _("answer for the board"), blank=True, help_text=_("The answer as the board shows it, without personal data.")
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
     objects = ReportQuerySet.as_manager()
@@ -192,20 +212,95 @@ class ReportEvent(CaseEvent):
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="events")
 
-    class Meta:
-        ordering = ["at", "id"]
+    case_field = "report"
+
+    class Meta(CaseEvent.Meta):
         verbose_name = _("report event")
         verbose_name_plural = _("report events")
 
-    def __str__(self) -> str:
-        return f"{self.report} {self.action} {self.at:%d/%m/%Y %H:%M}"
 
-
-class ReportCodeSequence(models.Model):
+class ReportCodeSequence(CaseCodeSequence):
     """Per-unit, per-day counters for readable report codes (PA-26743-260115-0042)."""
 
-    key = models.CharField(max_length=60, unique=True)
-    last = models.PositiveIntegerField(default=0)
+
+class PhotoRole(models.TextChoices):
+    REPORT = "report", _("Photo of the problem")
+    ANSWER = "answer", _("Photo of the fix")
+
+
+class ReportPhoto(models.Model):
+    """A photo of the problem (from the reporter) or of the fix (from the officer), stripped of metadata.
+
+    The file itself lives in the private storage (feedback.photos); pages
+    serve it only to those who may see the report, and the public board only
+    once the unit has published the report.
+    """
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="photos")
+    role = models.CharField(_("role"), max_length=10, choices=PhotoRole.choices, default=PhotoRole.REPORT)
+    stored_name = models.CharField(max_length=300, unique=True)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    keeps_location = models.BooleanField(
+        _("keeps the location"), default=False, help_text=_("The reporter chose to share the place (EXIF GPS kept).")
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        verbose_name = _("report photo")
+        verbose_name_plural = _("report photos")
 
     def __str__(self) -> str:
-        return f"{self.key}: {self.last}"
+        return f"{self.report} {self.role} {self.pk}"
+
+
+class Open311Client(models.Model):
+    """An app registered to post reports through Open311 GeoReport v2 (`manage.py open311_key`).
+
+    Only a hash of the key is kept; the key is shown once, when it is issued.
+    Reports it posts are recorded with channel "open311" and the app in `via_client`.
+    """
+
+    name = models.CharField(_("name"), max_length=200)
+    contact = models.CharField(_("contact"), max_length=200, blank=True)
+    key_prefix = models.CharField(max_length=8, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("Open311 client")
+        verbose_name_plural = _("Open311 clients")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key_prefix}…)"
+
+
+class ReportNotice(models.Model):
+    """One notice of one report event to one recipient: sent once, and the sweep's proof that someone was told.
+
+    `recipient` is "user:<id>" (a portal notification), "sms:<phone>" or
+    "email:<address>" (a reporter without an account), or "nobody" when the
+    event had no one to tell (a unit with nobody posted).
+    """
+
+    event = models.ForeignKey(ReportEvent, on_delete=models.CASCADE, related_name="notices")
+    recipient = models.CharField(max_length=260)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["event", "recipient"], name="report_notice_once")]
+        verbose_name = _("report notice")
+        verbose_name_plural = _("report notices")
+
+    def __str__(self) -> str:
+        return f"{self.event_id} → {self.recipient}"

@@ -50,7 +50,11 @@ FORMATS = {
 
 
 class PhotoError(ApplicationError):
-    """A photo was refused: ``photo_type``, ``photo_too_large`` or ``too_many_photos``."""
+    """A photo was refused: ``photo_type``, ``photo_too_large`` or ``too_many_photos`` (on the field "photos")."""
+
+    def __init__(self, code: str, detail: str, **kwargs):
+        kwargs.setdefault("extra", {"errors": {"photos": detail}})
+        super().__init__(code, detail, **kwargs)
 
 
 @dataclass(frozen=True)
@@ -174,3 +178,18 @@ def discard_photo(stored_name: str) -> None:
         photo_storage().delete(stored_name)
     except Exception:  # a storage outage: log it, keep the caller's outcome
         logger.exception("Could not remove stored photo %s", stored_name)
+
+
+def photo_response(photo):
+    """Stream a stored photo to someone already allowed to see it: private cache, no sniffing; 404 if the file is gone."""
+    from django.http import FileResponse, Http404
+
+    try:
+        handle = photo_storage().open(photo.stored_name, "rb")  # FileResponse closes it
+    except OSError as error:
+        raise Http404 from error
+    response = FileResponse(handle, content_type=photo.content_type)
+    response["Cache-Control"] = "private"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = "inline"
+    return response

@@ -1,8 +1,12 @@
 """Reads for 1022 feedback that pages, the API and the routing share."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
 
-from feedback.models import Category
+from feedback.models import Category, Report
+from feedback.workflow import FINAL
+from identity import access
 
 
 def categories_active() -> QuerySet[Category]:
@@ -16,10 +20,10 @@ def category_get(code: str) -> Category | None:
 
 def report_get(code: str):
     """One report by its code, with what its pages show (category, place, units); None if unknown."""
-    from feedback.models import Report
-
     return (
-        Report.objects.select_related("category", "unit", "receiving_unit", "handling_unit", "assigned_to")
+        Report.objects.select_related(
+            "category", "unit", "receiving_unit", "handling_unit", "assigned_to", "duplicate_of"
+        )
         .filter(code=code)
         .first()
     )
@@ -32,6 +36,112 @@ def report_timeline(report) -> QuerySet:
 
 def reports_of_reporter(user) -> QuerySet:
     """The reports a citizen filed with their account, newest first."""
-    from feedback.models import Report
-
     return Report.objects.filter(applicant=user).select_related("category", "unit").order_by("-created_at")
+
+
+def report_tracking(code: str) -> dict | None:
+    """What anyone with the code may read (the tracking page, the API): nothing that names a person.
+
+    Status, category, place (the ward), the unit handling it, the legal due date
+    and the committed date, whether it is late, and the answer only once the
+    unit has published it (the board's moderated text; for a report merged
+    into another, that report's). None when unknown.
+    """
+    report = report_get((code or "").strip().upper())
+    if report is None:
+        return None
+    now = timezone.now()
+    # A report merged into another shares its handling and its published answer.
+    merged_into = report.duplicate_of if report.rejection_reason == "duplicate" else None
+    shared = merged_into or report
+    return {
+        "code": report.code,
+        "status": report.status,
+        "status_label": report.get_status_display(),
+        "category": report.category,
+        "place": report.unit,
+        "handling_unit": report.handling_unit or report.receiving_unit,
+        "submitted_at": report.submitted_at,
+        "due_at": report.due_at,
+        "committed_at": report.promised_at,
+        "is_overdue": report.is_overdue_at(now),
+        "answered_at": report.answered_at,
+        "merged_into": merged_into.code if merged_into else "",
+        "public_answer": shared.public_answer if shared.is_public else "",
+    }
+
+
+def visible_reports(user) -> QuerySet[Report]:
+    """The reports `user` may see: their own, and the staff's (`staff_reports`).
+
+    The query form of `access.can(user, "case.view", report)`.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return Report.objects.none()
+    if access.is_city_admin(user):
+        return staff_reports(user=user)
+    return _with_relations(Report.objects.filter(Q(applicant=user) | _staff_units_q(user)))
+
+
+def report_get_for(*, user, code: str) -> Report:
+    """One report by code, or 404 when it does not exist or the user may not see it."""
+    report = visible_reports(user).filter(code=(code or "").strip().upper()).first()
+    if report is None or not access.can(user, "case.view", report):
+        raise Http404
+    return report
+
+
+def _staff_units_q(user) -> Q:
+    unit_ids = access.units_where(user, access.OFFICER, access.HEAD)
+    return (
+        Q(handling_unit_id__in=unit_ids) | Q(receiving_unit_id__in=unit_ids) | Q(pending_transfer_unit_id__in=unit_ids)
+    )
+
+
+def _with_relations(reports: QuerySet) -> QuerySet:
+    return reports.select_related(
+        "category",
+        "unit",
+        "receiving_unit",
+        "handling_unit",
+        "pending_transfer_unit",
+        "assigned_to",
+        "applicant",
+        "recorded_by",
+        "duplicate_of",
+    )
+
+
+def staff_reports(*, user) -> QuerySet:
+    """Every report the staff member may read: their units' (acting, receiving, transfer waiting), or all for the city."""
+    if access.is_city_admin(user):
+        return _with_relations(Report.objects.all())
+    if not access.units_where(user, access.OFFICER, access.HEAD):
+        return Report.objects.none()
+    return _with_relations(Report.objects.filter(_staff_units_q(user)))
+
+
+def report_queue(
+    *, user, status: str = "", category_code: str = "", overdue: bool = False, assigned_to_me: bool = False, now=None
+) -> QuerySet:
+    """The queue: the staff member's reports, not closed unless a status is chosen, soonest due first."""
+    reports = staff_reports(user=user)
+    if status:
+        reports = reports.filter(status=status)
+    else:
+        reports = reports.exclude(status__in=FINAL)
+    if category_code:
+        reports = reports.filter(category__code=category_code)
+    if overdue:
+        reports = reports.overdue(now or timezone.now())  # the one definition (govportal.cases.models)
+    if assigned_to_me:
+        reports = reports.filter(assigned_to=user)
+    return reports.order_by("due_at", "created_at", "id")
+
+
+def report_get_for_staff(*, user, code: str) -> Report:
+    """One report by code for a staff member who may see it (`case.view_as_staff`), else 404."""
+    report = report_get((code or "").strip().upper())
+    if report is None or not access.can(user, "case.view_as_staff", report):
+        raise Http404
+    return report

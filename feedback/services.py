@@ -16,18 +16,19 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from feedback import workflow
+from feedback import intake, notifications, workflow
 from feedback.case_kind import report_kind
-from feedback.models import Category, Report, ReportCodeSequence, ReportEvent
+from feedback.models import Category, PhotoRole, Report, ReportCodeSequence, ReportPhoto
+from feedback.photos import discard_photo, store_photos
 from feedback.workflow import Channel, RejectionReason
 from govportal.api.errors import ApplicationError
-from govportal.cases import clocks, routing, transfers
+from govportal.cases import routing, transfers
 from govportal.cases.codes import next_number
+from govportal.cases.transitions import Messages, Transitions
 from govportal.reference_data import ReferenceDataError, new_counts, read_json, upsert_by_code
-from govportal.tasks import dispatch_or_log
 from govportal.templatetags.portal import dmyhm
 from govportal.tiers.models import Tier, Unit, UnitKind
 from govportal.tiers.selectors import work_calendar
@@ -96,11 +97,6 @@ def categories_load(*, path: Path | None = None, keep_existing: bool = False) ->
 # applies one action of the table (feedback.workflow); the shared case layer routes it,
 # runs its clocks and moves it between units (docs/0007).
 
-# Actions the reporter hears about (if they have an account); clock events go to the staff. Routing
-# is not among them: the shared routing service notifies nobody, and the reporter got the code at intake.
-REPORTER_NOTIFY_ACTIONS = frozenset({"post_progress", "answer", "reject", "accept_transfer"})
-STAFF_NOTIFY_ACTIONS = frozenset({"reopen", "transfer", "return_transfer", "assign", *clocks.KINDS})
-
 
 class ReportError(ApplicationError):
     pass
@@ -141,6 +137,10 @@ def report_create(
     contact_email: str = "",
     channel: str = Channel.WEB,
     recorded_by=None,
+    contact_proof: str = "",
+    via_client=None,
+    photos=(),
+    keep_location: bool = False,
     now: datetime | None = None,
 ) -> Report:
     """Record a report and queue its routing on commit; the clock starts now.
@@ -153,7 +153,12 @@ def report_create(
     15:00 cut-off). The place is a ward, commune or special zone; it is also
     the receiving unit. A reporter without an account gives a name and a
     phone or an email. Operators (hotline, email, messaging) are recorded in
-    `recorded_by`; web and app reports need none.
+    `recorded_by`; web and app reports need none, but a web or app reporter
+    without an account must bring `contact_proof` (feedback.intake: the
+    one-time code sent to their phone or email came back); a registered
+    Open311 app (`via_client`, channel "open311") vouches for its users. `photos` are
+    uploads, stripped of metadata (feedback.photos) unless `keep_location`;
+    a refused photo refuses the report, and nothing stays stored.
     """
     now = now or timezone.now()
     text = (text or "").strip()
@@ -189,40 +194,67 @@ def report_create(
             errors["contact_phone"] = _("Enter a valid phone number.")
     if channel not in Channel.values:
         errors["channel"] = _("Choose a channel.")
-    elif channel in OPERATOR_CHANNELS and recorded_by is None:
+    elif channel in OPERATOR_CHANNELS and (recorded_by is None or not access.can(recorded_by, "report.record")):
         errors["recorded_by"] = _("A report taken by hotline, email or messaging names the operator who recorded it.")
     if errors:
         raise ReportError("invalid", _("Some fields are not valid."), extra={"errors": errors})
+    if channel == Channel.OPEN311:
+        if via_client is None or not via_client.is_active:
+            raise ReportError("api_key_invalid", _("This app's key is not valid."), status_code=403)
+    elif (
+        reporter is None
+        and channel not in OPERATOR_CHANNELS
+        and not intake.contact_proven(contact_proof, phone=contact_phone, email=contact_email)
+    ):
+        raise ReportError(
+            "contact_not_confirmed",
+            _("Confirm your phone number or email address with the code we sent before sending the report."),
+        )
+    stored = store_photos(photos, keep_location=keep_location) if photos else []
+    try:
+        return _report_record(
+            {
+                "category": category,
+                "text": text,
+                "unit": unit,
+                "receiving_unit": unit,
+                "address": address[:300],
+                "latitude": lat,
+                "longitude": lng,
+                "applicant": reporter,
+                "contact_name": contact_name,
+                "contact_phone": contact_phone,
+                "contact_email": contact_email,
+                "channel": channel,
+                "recorded_by": recorded_by,
+                "via_client": via_client,
+            },
+            stored=stored,
+            keep_location=keep_location,
+            now=now,
+        )
+    except BaseException:
+        for photo in stored:
+            discard_photo(photo.stored_name)
+        raise
 
-    received = now
-    due_at = work_calendar().deadline(received, days=category.time_limit_working_days)
+
+def _report_record(fields: dict, *, stored, keep_location: bool, now: datetime) -> Report:
+    """Save the checked report, its photos and its first event; queue its routing on commit."""
+    due_at = work_calendar().deadline(now, days=fields["category"].time_limit_working_days)
     with transaction.atomic():
         report = Report.objects.create(
-            code=_report_code(unit, now),
-            category=category,
-            text=text,
-            unit=unit,
-            receiving_unit=unit,
-            address=address[:300],
-            latitude=lat,
-            longitude=lng,
-            applicant=reporter,
-            contact_name=contact_name,
-            contact_phone=contact_phone,
-            contact_email=contact_email,
-            channel=channel,
-            recorded_by=recorded_by,
-            submitted_at=now,
-            received_at=received,
-            due_at=due_at,
+            code=_report_code(fields["unit"], now), submitted_at=now, received_at=now, due_at=due_at, **fields
         )
+        reporter, recorded_by = fields["applicant"], fields["recorded_by"]
+        photo_ids = _photos_record(report, stored, role=PhotoRole.REPORT, by=reporter, keep_location=keep_location)
         report_kind().append_event(
             case=report,
             actor=recorded_by or reporter,
             action="create",
             from_status="",
             to_status=report.status,
-            data={"channel": channel, "due_at": due_at.isoformat()},
+            data={"channel": fields["channel"], "due_at": due_at.isoformat(), "photos": photo_ids},
             now=now,
         )
         report_id = report.pk
@@ -234,14 +266,24 @@ def report_create(
 OPERATOR_CHANNELS = frozenset({Channel.HOTLINE, Channel.EMAIL, Channel.MESSAGING})
 
 
-def _check_actor(rule: workflow.Rule, report: Report, actor) -> None:
-    """The rule's actors against the parts `identity.access` says the actor plays on this report."""
-    if actor is None:
-        if workflow.SYSTEM in rule.actors:
-            return
-    elif rule.actors & access.acting_roles(actor, report):
-        return
-    raise ReportError("forbidden", _("You may not do this to this report."), status_code=403)
+def _photos_record(report: Report, stored, *, role: str, by, keep_location: bool = False) -> list[int]:
+    """One ReportPhoto row per stored file (inside the caller's transaction); returns their ids for the event."""
+    rows = ReportPhoto.objects.bulk_create(
+        ReportPhoto(
+            report=report,
+            role=role,
+            stored_name=photo.stored_name,
+            content_type=photo.content_type,
+            size=photo.size,
+            sha256=photo.sha256,
+            width=photo.width,
+            height=photo.height,
+            keeps_location=keep_location,
+            uploaded_by=by,
+        )
+        for photo in stored
+    )
+    return [row.pk for row in rows]
 
 
 def report_transition(
@@ -256,6 +298,9 @@ def report_transition(
     rating: int | None = None,
     duplicate_of: Report | None = None,
     assignee=None,
+    photos=(),
+    public_text: str = "",
+    public_answer: str = "",
     expected_version: int | None = None,
     now: datetime | None = None,
 ) -> Report:
@@ -265,92 +310,29 @@ def report_transition(
     service (`govportal.cases.routing.route`), which claims the routing once
     and moves the report new -> routed in the same update.
     """
-    now = now or timezone.now()
-    note = (note or "").strip()
     if action == "route":
         rule = workflow.rule_for(report.status, action)
         if rule is None:
-            _refuse_status(report, action)
-        _check_actor(rule, report, actor)
+            raise TRANSITIONS.refuse_status(report, action)
+        TRANSITIONS.check_actor(rule, report, actor)
         routing.route(report_kind(), case_id=report.pk, now=now)
         return Report.objects.get(pk=report.pk)
-    with transaction.atomic():
-        locked = Report.objects.select_for_update().select_related("category").get(pk=report.pk)
-        if expected_version is not None and locked.version != expected_version:
-            raise ReportError(
-                "stale",
-                _("Someone else changed this report a moment ago. Reload it and check before acting."),
-                status_code=409,
-            )
-        rule = workflow.rule_for(locked.status, action)
-        if rule is None:
-            _refuse_status(locked, action)
-        _check_actor(rule, locked, actor)
-        refusal = report_action_refusal(locked, action, now=now)
-        if refusal is not None:
-            raise refusal
-        errors = {}
-        if rule.needs_note and not note:
-            errors["note"] = _("Write the text: the reporter will read it.")
-        if rule.needs_unit and unit is None:
-            errors["unit"] = _("Choose the unit.")
-        if rule.needs_reason and reason not in workflow.TransferReason.values:
-            errors["reason"] = _("Choose the reason for the transfer.")
-        if errors:
-            raise ReportError("invalid", _("Some information is missing."), extra={"errors": errors})
-
-        from_status = locked.status
-        data = {}
-        apply = _EFFECTS.get(action)
-        if apply is not None:
-            data = apply(
-                locked,
-                actor=actor,
-                note=note,
-                unit=unit,
-                reason=reason,
-                committed_at=committed_at,
-                rating=rating,
-                duplicate_of=duplicate_of,
-                assignee=assignee,
-                now=now,
-            )
-        if rule.clock == workflow.STOP:
-            locked.decided_at = now
-            data["late"] = locked.due_at is not None and now > locked.due_at
-        elif rule.clock == workflow.RESTART:
-            # The unit works again, to the same legal due date: a reopening never moves it (docs/0006).
-            locked.decided_at = None
-            locked.closed_at = None
-        if rule.target is not None:
-            locked.status = rule.target
-        locked.version += 1
-        locked.save()
-        event = report_kind().append_event(
-            case=locked,
-            actor=actor,
-            action=action,
-            from_status=from_status,
-            to_status=locked.status,
-            note=note,
-            data=data,
-            now=now,
-        )
-        if action in REPORTER_NOTIFY_ACTIONS | STAFF_NOTIFY_ACTIONS:
-            event_id = event.pk
-            transaction.on_commit(lambda: report_event_dispatch_notice(event_id))
-    return locked
-
-
-def _refuse_status(report: Report, action: str):
-    raise ReportError(
-        "not_allowed",
-        _("“%(action)s” is not possible while the report is “%(status)s”.")
-        % {
-            "action": workflow.ACTIONS[action].label if action in workflow.ACTIONS else action,
-            "status": report.get_status_display(),
-        },
-        status_code=409,
+    return TRANSITIONS.apply(
+        case=report,
+        action=action,
+        actor=actor,
+        note=note,
+        expected_version=expected_version,
+        now=now,
+        unit=unit,
+        reason=reason,
+        committed_at=committed_at,
+        rating=rating,
+        duplicate_of=duplicate_of,
+        assignee=assignee,
+        photos=photos,
+        public_text=public_text,
+        public_answer=public_answer,
     )
 
 
@@ -381,20 +363,12 @@ def reports_close_settled(*, now: datetime | None = None, limit: int = 500) -> i
 
 def report_action_refusal(report: Report, action: str, *, now: datetime | None = None) -> ReportError | None:
     """Why `action` cannot be taken on this report now, beyond its status and the actor's role."""
-    guard = _GUARDS.get(action)
-    return guard(report, now or timezone.now()) if guard is not None else None
+    return TRANSITIONS.refusal(report, action, now=now)
 
 
 def report_actions_available(*, report: Report, user, now: datetime | None = None) -> list[workflow.Rule]:
     """The rules `user` may apply to the report now, in table order: what pages and the API offer."""
-    roles = access.acting_roles(user, report)
-    return [
-        rule
-        for rule in workflow.actions_from(report.status)
-        if rule.actors & roles
-        and not (rule.action == "claim" and report.assigned_to_id == user.pk)
-        and report_action_refusal(report, rule.action, now=now) is None
-    ]
+    return TRANSITIONS.available(report, user, now=now)
 
 
 def _refuse_late_progress(report: Report, now: datetime) -> ReportError | None:
@@ -467,9 +441,36 @@ def _post_progress(report, *, committed_at, now, **kwargs):
     }
 
 
-def _answer(report, *, note, now, **kwargs):
+def _answer(report, *, note, now, actor, photos, cleanup, **kwargs):
+    """The answer's text and photos of the fix (stored under the row lock; removed again if the answer fails)."""
+    existing = report.photos.filter(role=PhotoRole.ANSWER).count()
+    stored = store_photos(photos, existing=existing) if photos else []
+    cleanup.extend(lambda name=photo.stored_name: discard_photo(name) for photo in stored)
     report.answer = note
     report.answered_at = now
+    return {"photos": _photos_record(report, stored, role=PhotoRole.ANSWER, by=actor)}
+
+
+def _publish(report, *, actor, public_text, public_answer, now, **kwargs):
+    """The unit's moderation: the board shows only the texts it checked, never the reporter's own words unread."""
+    public_text, public_answer = (public_text or "").strip(), (public_answer or "").strip()
+    errors = {}
+    if not public_text:
+        errors["public_text"] = _("Write the report as the board should show it, without personal data.")
+    if not public_answer:
+        errors["public_answer"] = _("Write the answer as the board should show it, without personal data.")
+    if errors:
+        raise ReportError("invalid", _("Some information is missing."), extra={"errors": errors})
+    republished = report.is_public
+    report.public_text, report.public_answer = public_text[:5000], public_answer[:5000]
+    report.is_public, report.published_at, report.published_by = True, now, actor
+    return {"republished": republished}
+
+
+def _unpublish(report, **kwargs):
+    if not report.is_public:
+        raise ReportError("not_published", _("This report is not on the board."), status_code=409)
+    report.is_public = False
     return {}
 
 
@@ -478,10 +479,16 @@ def _reject(report, *, reason, duplicate_of, now, **kwargs):
         raise _invalid("reason", _("Choose the reason for the rejection."))
     data = {"reason": reason}
     if reason == RejectionReason.DUPLICATE:
-        if duplicate_of is None or duplicate_of.pk == report.pk:
+        # Merged into the report that stands for all of them (never a chain), which then answers every reporter.
+        original = duplicate_of
+        while (
+            original is not None and original.rejection_reason == RejectionReason.DUPLICATE and original.duplicate_of_id
+        ):
+            original = original.duplicate_of
+        if original is None or original.pk == report.pk or original.status == workflow.ReportStatus.REJECTED:
             raise _invalid("duplicate_of", _("Choose the report this one repeats."))
-        report.duplicate_of = duplicate_of
-        data["duplicate_of"] = duplicate_of.code
+        report.duplicate_of = original
+        data["duplicate_of"] = original.code
     report.rejection_reason = reason
     report.closed_at = now
     return data
@@ -526,22 +533,12 @@ def _return_transfer(report, **kwargs):
     return transfers.transfer_return(report)
 
 
-def _claim(report, *, actor, **kwargs):
-    report.assigned_to = actor
-    return {"assigned_to": actor.pk}
-
-
-def _assign(report, *, assignee, **kwargs):
-    if assignee is None or report.acting_unit_id not in access.units_where(assignee, "officer", "head"):
-        raise _invalid("assignee", _("Choose an officer of this unit."))
-    report.assigned_to = assignee
-    return {"assigned_to": assignee.pk}
-
-
 _EFFECTS = {
     "start": _start,
     "post_progress": _post_progress,
     "answer": _answer,
+    "publish": _publish,
+    "unpublish": _unpublish,
     "reject": _reject,
     "close": _close,
     "rate": _rate,
@@ -549,76 +546,37 @@ _EFFECTS = {
     "transfer": _transfer,
     "accept_transfer": _accept_transfer,
     "return_transfer": _return_transfer,
-    "claim": _claim,
-    "assign": _assign,
 }
 
 
-# --- notifications (minimal: the reporter's account, the staff for clock and desk events) ---------------
+def _finish(report: Report, rule: workflow.Rule, *, now, **kwargs) -> tuple:
+    """The report's clock: an answer or a rejection stops it; a reopening runs it again to the same legal date."""
+    data = {}
+    if rule.clock == workflow.STOP:
+        report.decided_at = now
+        data["late"] = report.due_at is not None and now > report.due_at
+    elif rule.clock == workflow.RESTART:
+        # The unit works again, to the same legal due date: a reopening never moves it (docs/0006).
+        report.decided_at = None
+        report.closed_at = None
+    return rule.target, data
 
 
-def report_event_dispatch_notice(event_id: int) -> None:
-    """Queue the notice of one event (on commit); a broker outage is logged, the event stays in the timeline."""
-    from feedback.tasks import notify_report_event
-
-    dispatch_or_log(notify_report_event, event_id, recovered_by="nobody yet (the event stays in the report's timeline)")
-
-
-_REPORTER_SUBJECTS = {
-    "post_progress": gettext_noop("Progress on your report %(code)s"),
-    "answer": gettext_noop("Your report %(code)s was answered"),
-    "reject": gettext_noop("Your report %(code)s was rejected"),
-    "accept_transfer": gettext_noop("Your report %(code)s is now handled by %(unit)s"),
-}
-_STAFF_SUBJECT = gettext_noop("Report %(code)s: %(action)s")
-
-
-def report_event_notify(*, event_id: int) -> int:
-    """Send the notice of one event once (the source key): to the reporter's account, or to the staff.
-
-    Staff notices go to the assignee, else the officers and heads of the acting
-    unit. Returns how many users got something new.
-    """
-    from govportal.tiers.models import Posting, Role
-    from identity.notifications import in_language, language_of, notification_send
-
-    event = ReportEvent.objects.select_related("report", "report__handling_unit", "report__receiving_unit").get(
-        pk=event_id
-    )
-    report = event.report
-    if event.action in REPORTER_NOTIFY_ACTIONS:
-        recipients = [report.applicant] if report.applicant_id else []
-        subject_text = _REPORTER_SUBJECTS[event.action]
-    elif event.action in STAFF_NOTIFY_ACTIONS:
-        escalation = event.action in {clocks.ESCALATED_TO_HEAD, clocks.ESCALATED_TO_CITY}
-        if report.assigned_to_id and not escalation:
-            recipients = [report.assigned_to]
-        else:
-            roles = [Role.HEAD] if escalation else [Role.OFFICER, Role.HEAD]
-            unit_id = event.data.get("to_unit") if event.action == "transfer" else report.acting_unit_id
-            recipients = [
-                posting.user
-                for posting in Posting.objects.filter(unit_id=unit_id, role__in=roles, is_active=True).select_related(
-                    "user"
-                )
-            ]
-        subject_text = _STAFF_SUBJECT
-    else:
-        return 0
-    unit = report.handling_unit or report.receiving_unit
-    sent = 0
-    for user in {u.pk: u for u in recipients}.values():
-        language = language_of(user)
-
-        def render(text=subject_text):
-            return gettext(text) % {"code": report.code, "unit": unit.name, "action": event.action}
-
-        body = in_language(lambda: event.note or render(), language)
-        notification = notification_send(
-            user=user,
-            subject=in_language(render, language, legal_below=False),
-            body=body,
-            source=f"report-event:{event.pk}",
-        )
-        sent += int(notification.created)
-    return sent
+TRANSITIONS = Transitions(
+    model=Report,
+    table=workflow.TABLE,
+    error=ReportError,
+    messages=Messages(
+        stale=gettext_lazy("Someone else changed this report a moment ago. Reload it and check before acting."),
+        forbidden=gettext_lazy("You may not do this to this report."),
+        not_allowed=gettext_lazy("“%(action)s” is not possible while the report is “%(status)s”."),
+        note_missing=gettext_lazy("Write the text: the reporter will read it."),
+    ),
+    effects=_EFFECTS,
+    guards=_GUARDS,
+    finish=_finish,
+    append_event=lambda **kwargs: report_kind().append_event(**kwargs),
+    notify_actions=notifications.REPORTER_NOTIFY_ACTIONS | notifications.STAFF_NOTIFY_ACTIONS,
+    notify=lambda event_id: notifications.report_event_dispatch_notice(event_id),
+    related=("category",),
+)

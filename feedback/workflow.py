@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from govportal.cases.actors import APPLICANT, HEAD, STAFF, SYSTEM, TARGET_STAFF
 from govportal.cases.transfers import TransferReason  # noqa: F401  (the reasons every kind shares)
-from govportal.cases.workflow import Rule
+from govportal.cases.workflow import Rule, Table
 
 
 class ReportStatus(models.TextChoices):
@@ -37,6 +37,7 @@ class Channel(models.TextChoices):
     HOTLINE = "hotline", _("Hotline 1022")
     EMAIL = "email", _("Email")
     MESSAGING = "messaging", _("Messaging")
+    OPEN311 = "open311", _("Civic app (Open311)")
 
 
 S = ReportStatus
@@ -119,18 +120,16 @@ RULES = [
         _("Return the transfer"),
         needs_note=True,
     ),
+    # Moderation: the unit publishes an answered report on the public board with the texts it checked for
+    # personal data (public_text, public_answer), and may take it down again.
+    Rule("publish", frozenset(ANSWERED), None, frozenset({STAFF}), _("Publish on the board")),
+    Rule("unpublish", frozenset(ANSWERED), None, frozenset({STAFF}), _("Take off the board"), needs_note=True),
     Rule("claim", frozenset(OPEN), None, frozenset({STAFF}), _("Take this report")),
     Rule("assign", frozenset(OPEN), None, frozenset({HEAD}), _("Assign to an officer")),
 ]
 
-TABLE: dict[tuple[str, str], Rule] = {(source, rule.action): rule for rule in RULES for source in rule.sources}
-ACTIONS: dict[str, Rule] = {rule.action: rule for rule in RULES}
+TABLE = Table(RULES)
+ACTIONS = TABLE.actions
+rule_for = TABLE.rule_for
+actions_from = TABLE.actions_from
 ROUTED_STATUS = ACTIONS["route"].target
-
-
-def rule_for(status: str, action: str) -> Rule | None:
-    return TABLE.get((status, action))
-
-
-def actions_from(status: str) -> list[Rule]:
-    return [rule for rule in RULES if status in rule.sources]

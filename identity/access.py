@@ -127,6 +127,8 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     # The procedure catalogue and the calendar: city admins edit them.
     "catalogue.edit": lambda user, obj: is_city_admin(user),
     "calendar.edit": lambda user, obj: is_city_admin(user),
+    # 1022 intake by hotline, email or messaging: any officer or head records it under their own name.
+    "report.record": lambda user, obj: bool(units_where(user, OFFICER, HEAD)),
     # Staff postings: operators only (they are part of the security model).
     "posting.manage": lambda user, obj: OPERATOR in roles_of(user),
 }

@@ -17,6 +17,7 @@ from govportal.cases.models import (  # noqa: F401
     DUE_SOON_WINDOW,
     FINISHED_AT,
     Case,
+    CaseCodeSequence,
     CaseEvent,
     CaseQuerySet,
     due_soon_q,
@@ -241,20 +242,12 @@ class DossierEvent(CaseEvent):
 
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="events")
 
-    class Meta:
-        ordering = ["at", "id"]
+    case_field = "dossier"
+
+    class Meta(CaseEvent.Meta):
         verbose_name = _("dossier event")
         verbose_name_plural = _("dossier events")
 
-    def __str__(self) -> str:
-        return f"{self.dossier} {self.action} {self.at:%d/%m/%Y %H:%M}"
 
-
-class CodeSequence(models.Model):
+class CodeSequence(CaseCodeSequence):
     """Per-unit, per-day counters for readable dossier codes (HCM-26743-260115-0042)."""
-
-    key = models.CharField(max_length=60, unique=True)
-    last = models.PositiveIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return f"{self.key}: {self.last}"

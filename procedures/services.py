@@ -6,15 +6,16 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from govportal.api.errors import ApplicationError
 from govportal.cases import transfers
 from govportal.cases.codes import next_number
+from govportal.cases.transitions import Messages, Transitions
 from govportal.tasks import dispatch_or_log
 from govportal.templatetags.portal import dmyhm
 from govportal.tiers.models import Unit
 from govportal.tiers.selectors import receiving_units_for, work_calendar
-from identity import access
 from procedures import form_rules, workflow
 from procedures.case_kind import dossier_kind
 from procedures.deadlines import apology_latest_at, apology_max_date, deadline_for
@@ -303,16 +304,6 @@ def dossier_event_append(*, dossier, **fields) -> DossierEvent:
     return dossier_kind().append_event(case=dossier, **fields)
 
 
-def _check_actor(rule: workflow.Rule, dossier: Dossier, actor) -> None:
-    """The rule's actors against the parts `identity.access` says the actor plays on this dossier."""
-    if actor is None:
-        if workflow.SYSTEM in rule.actors:
-            return
-    elif rule.actors & access.acting_roles(actor, dossier):
-        return
-    raise DossierError("forbidden", _("You may not do this to this dossier."), status_code=403)
-
-
 def _next_code(unit: Unit, now: datetime) -> str:
     """HCM-{filing code}-{yymmdd}-{nnnn}: one format for every receiving place (docs/0005)."""
     if not unit.filing_code:
@@ -336,99 +327,26 @@ def dossier_transition(
     eid_level: int | None = None,
     now: datetime | None = None,
 ) -> Dossier:
-    """Apply one action from the workflow table: check, change, audit, then notify on commit.
+    """Apply one action from the workflow table through the shared transition (govportal.cases.transitions).
 
-    The row is locked, so two officers acting at once cannot both succeed: the
-    second finds the dossier already changed and gets a clear message.
-    `eid_level` is the e-ID level of the caller's login: submission checks it.
+    Check, change, audit, then notify on commit; two officers acting at once
+    cannot both succeed. `eid_level` is the e-ID level of the caller's login:
+    submission checks it.
     """
-    now = now or timezone.now()
-    note = (note or "").strip()
-    stored_result = None
-    try:
-        with transaction.atomic():
-            locked = Dossier.objects.select_for_update().select_related("procedure").get(pk=dossier.pk)
-            if expected_version is not None and locked.version != expected_version:
-                raise DossierError(
-                    "stale",
-                    _("Someone else changed this dossier a moment ago. Reload it and check before acting."),
-                    status_code=409,
-                )
-            rule = workflow.rule_for(locked.status, action)
-            if rule is None:
-                raise DossierError(
-                    "not_allowed",
-                    _("“%(action)s” is not possible while the dossier is “%(status)s”.")
-                    % {
-                        "action": workflow.ACTIONS[action].label if action in workflow.ACTIONS else action,
-                        "status": locked.get_status_display(),
-                    },
-                    status_code=409,
-                )
-            _check_actor(rule, locked, actor)
-            refusal = action_refusal(locked, action, now=now)
-            if refusal is not None:
-                raise refusal
-            errors = {}
-            if rule.needs_note and not note:
-                errors["note"] = _("Write the reason: the citizen will read it.")
-            if rule.needs_unit and unit is None:
-                errors["unit"] = _("Choose the unit.")
-            if rule.needs_result and result_upload is None:
-                errors["result"] = _("Attach the result document.")
-            if rule.needs_reason and reason not in workflow.TransferReason.values:
-                errors["reason"] = _("Choose the reason for the transfer.")
-            if errors:
-                raise DossierError("invalid", _("Some information is missing."), extra={"errors": errors})
-
-            from_status = locked.status
-            data = {}
-            apply = _EFFECTS.get(action)
-            if apply is not None:
-                data = apply(
-                    locked,
-                    actor=actor,
-                    note=note,
-                    unit=unit,
-                    reason=reason,
-                    new_due_at=new_due_at,
-                    assignee=assignee,
-                    eid_level=eid_level,
-                    now=now,
-                )
-            target = rule.target
-            if target == workflow.PREVIOUS:
-                target = locked.status_before_pause or S.SUBMITTED
-                locked.status_before_pause = ""
-            if rule.clock:
-                data.update(_apply_clock(locked, rule.clock, from_status=from_status, now=now))
-            if target is not None:
-                locked.status = target
-            if rule.needs_result:
-                # The only way a result file is added: with the decision, under the row lock.
-                stored_result = store_upload(result_upload)
-                result = _document_record(locked, actor, stored_result, key="", role=DocumentRole.RESULT)
-                data["result_document"] = result.pk
-            locked.version += 1
-            locked.save()
-            event = dossier_event_append(
-                dossier=locked,
-                actor=actor,
-                action=action,
-                from_status=from_status,
-                to_status=locked.status,
-                note=note,
-                data=data,
-                now=now,
-            )
-            if action in NOTIFY_ACTIONS:
-                transaction.on_commit(lambda: _notify(event.pk))
-    except BaseException:
-        # The decision was not recorded: its result file must not stay behind on the disk.
-        if stored_result is not None:
-            discard(stored_result.stored_name)
-        raise
-    return locked
+    return TRANSITIONS.apply(
+        case=dossier,
+        action=action,
+        actor=actor,
+        note=note,
+        expected_version=expected_version,
+        now=now,
+        unit=unit,
+        reason=reason,
+        result_upload=result_upload,
+        new_due_at=new_due_at,
+        assignee=assignee,
+        eid_level=eid_level,
+    )
 
 
 def action_refusal(dossier: Dossier, action: str, *, now: datetime | None = None) -> DossierError | None:
@@ -439,11 +357,9 @@ def action_refusal(dossier: Dossier, action: str, *, now: datetime | None = None
     The transition raises the refusal; pages and the API offer only actions
     without one, so both doors apply the same rule.
     """
-    guard = _GUARDS.get(action)
-    return guard(dossier, now or timezone.now()) if guard is not None else None
+    return TRANSITIONS.refusal(dossier, action, now=now)
 
 
-# action -> guard(dossier, now) returning a DossierError (refused) or None (allowed).
 _GUARDS: dict = {}
 
 
@@ -451,18 +367,9 @@ def actions_available(*, dossier: Dossier, user, now: datetime | None = None) ->
     """The rules `user` may apply to the dossier now, in table order: what pages and the API offer.
 
     The transition's own checks, nothing mirrored: the status (the table), the
-    part the user plays (`identity.access.acting_roles`) and the action's guard
-    (`action_refusal`). Claiming a dossier already one's own is left out: it
-    would change nothing.
+    part the user plays (`identity.access.acting_roles`) and the action's guard.
     """
-    roles = access.acting_roles(user, dossier)
-    return [
-        rule
-        for rule in workflow.actions_from(dossier.status)
-        if rule.actors & roles
-        and not (rule.action == "claim" and dossier.assigned_to_id == user.pk)
-        and action_refusal(dossier, rule.action, now=now) is None
-    ]
+    return TRANSITIONS.available(dossier, user, now=now)
 
 
 def _refuse_payment_without_fee(dossier: Dossier, now: datetime) -> DossierError | None:
@@ -515,6 +422,34 @@ def _notify(event_id: int) -> None:
     from procedures.tasks import notify_dossier_event
 
     dispatch_or_log(notify_dossier_event, event_id, recovered_by="the notification sweep")
+
+
+def _finish(dossier: Dossier, rule: workflow.Rule, *, from_status, actor, now, params, cleanup) -> tuple:
+    """The dossier's own part of a transition: the target (back to the status before a pause), the clock and,
+    for a decision, the result file (stored under the row lock; removed again if the decision is not recorded)."""
+    data = {}
+    target = rule.target
+    if target == workflow.PREVIOUS:
+        target = dossier.status_before_pause or S.SUBMITTED
+        dossier.status_before_pause = ""
+    if rule.clock:
+        data.update(_apply_clock(dossier, rule.clock, from_status=from_status, now=now))
+    if rule.needs_result:
+        # The only way a result file is added: with the decision, under the row lock.
+        try:
+            stored = store_upload(params["result_upload"])
+        except ApplicationError as error:  # refused by the upload checks: say so on the result field
+            raise DossierError(error.code, error.detail, extra={"errors": {"result": error.detail}}) from error
+        cleanup.append(lambda: discard(stored.stored_name))
+        result = _document_record(dossier, actor, stored, key="", role=DocumentRole.RESULT)
+        data["result_document"] = result.pk
+    return target, data
+
+
+def _missing_result(rule: workflow.Rule, params: dict) -> dict:
+    if rule.needs_result and params.get("result_upload") is None:
+        return {"result": _("Attach the result document.")}
+    return {}
 
 
 def _apply_clock(dossier: Dossier, effect: str, *, from_status: str, now: datetime) -> dict:
@@ -664,22 +599,6 @@ def _apologise(dossier, *, new_due_at, now, **kwargs):
     }
 
 
-def _claim(dossier, *, actor, **kwargs):
-    dossier.assigned_to = actor
-    return {"assigned_to": actor.pk}
-
-
-def _assign(dossier, *, assignee, **kwargs):
-    if assignee is None or dossier.acting_unit_id not in access.units_where(assignee, "officer", "head"):
-        raise DossierError(
-            "invalid",
-            _("Some information is missing."),
-            extra={"errors": {"assignee": _("Choose an officer of this unit.")}},
-        )
-    dossier.assigned_to = assignee
-    return {"assigned_to": assignee.pk}
-
-
 _EFFECTS = {
     "submit": _submit,
     "request_supplement": _request_supplement,
@@ -690,6 +609,24 @@ _EFFECTS = {
     "accept_transfer": _accept_transfer,
     "return_transfer": _return_transfer,
     "apologise": _apologise,
-    "claim": _claim,
-    "assign": _assign,
 }
+
+TRANSITIONS = Transitions(
+    model=Dossier,
+    table=workflow.TABLE,
+    error=DossierError,
+    messages=Messages(
+        stale=gettext_lazy("Someone else changed this dossier a moment ago. Reload it and check before acting."),
+        forbidden=gettext_lazy("You may not do this to this dossier."),
+        not_allowed=gettext_lazy("“%(action)s” is not possible while the dossier is “%(status)s”."),
+        note_missing=gettext_lazy("Write the reason: the citizen will read it."),
+    ),
+    effects=_EFFECTS,
+    guards=_GUARDS,
+    finish=_finish,
+    check_input=_missing_result,
+    append_event=lambda **kwargs: dossier_event_append(dossier=kwargs.pop("case"), **kwargs),
+    notify_actions=NOTIFY_ACTIONS,
+    notify=lambda event_id: _notify(event_id),
+    related=("procedure",),
+)

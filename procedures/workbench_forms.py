@@ -7,16 +7,15 @@ in the workbench without a template change.
 """
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from govportal.api.errors import ApplicationError
+from govportal.cases import pages
 from govportal.templatetags.portal import dmyhm
 from govportal.tiers.models import Unit
 from govportal.tiers.selectors import work_calendar
-from identity import access
-from procedures import services, workflow
+from procedures import workflow
 from procedures.deadlines import apology_max_date
 from procedures.models import Dossier, Procedure
 from procedures.uploads import check_upload
@@ -70,38 +69,6 @@ def _apology_range(dossier: Dossier) -> str:
         "due": dmyhm(dossier.due_at),
         "latest": dmyhm(latest),
     }
-
-
-def available_rules(user, dossier: Dossier) -> list[workflow.Rule]:
-    """The rules this staff member may apply to the dossier now, in table order.
-
-    The service's own answer (`services.actions_available`: the table, the
-    roles from `identity.access`, the action guards), so the page offers
-    nothing the service would refuse. Rules only the applicant or the portal
-    itself apply are never offered here.
-    """
-    staff_roles = access.acting_roles(user, dossier) - {access.APPLICANT}
-    return [rule for rule in services.actions_available(dossier=dossier, user=user) if rule.actors & staff_roles]
-
-
-def unit_staff(unit_id):
-    """Officers and heads with an active posting at the unit (the people a head may assign)."""
-    return (
-        get_user_model()
-        .objects.filter(
-            postings__unit_id=unit_id,
-            postings__is_active=True,
-            postings__role__in=[access.OFFICER, access.HEAD],
-            is_active=True,
-        )
-        .distinct()
-        .order_by("full_name", "username")
-    )
-
-
-class UserChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj) -> str:
-        return obj.full_name or obj.username
 
 
 def _unit_label(unit: Unit, english: bool) -> str:
@@ -164,9 +131,9 @@ class ActionForm(forms.Form):
                 widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
             )
         if rule.action == "assign":
-            self.fields["assignee"] = UserChoiceField(
+            self.fields["assignee"] = pages.UserChoiceField(
                 label=_("Officer"),
-                queryset=unit_staff(dossier.acting_unit_id),
+                queryset=pages.unit_staff(dossier.acting_unit_id),
                 empty_label=_("Choose an officer"),
             )
 
@@ -193,8 +160,3 @@ class ActionForm(forms.Form):
             "assignee": data.get("assignee"),
             "expected_version": data["version"],
         }
-
-    def add_service_errors(self, errors: dict) -> None:
-        """Show the service's per-field errors next to the fields (the others above the form)."""
-        for field, message in errors.items():
-            self.add_error(field if field in self.fields else None, message)

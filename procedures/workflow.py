@@ -14,7 +14,7 @@ from govportal.cases.actors import APPLICANT, HEAD, STAFF, SYSTEM, TARGET_STAFF
 
 # Transfers and their hop limit are the same for every kind of case.
 from govportal.cases.transfers import MAX_TRANSFERS, TransferReason  # noqa: F401
-from govportal.cases.workflow import Rule
+from govportal.cases.workflow import Rule, Table
 
 
 class DossierStatus(models.TextChoices):
@@ -199,14 +199,7 @@ RULES = [
     Rule("assign", frozenset(OPEN), None, frozenset({HEAD}), _("Assign to an officer")),
 ]
 
-TABLE: dict[tuple[str, str], Rule] = {(source, rule.action): rule for rule in RULES for source in rule.sources}
-ACTIONS: dict[str, Rule] = {rule.action: rule for rule in RULES}
-
-
-
-def rule_for(status: str, action: str) -> Rule | None:
-    return TABLE.get((status, action))
-
-
-def actions_from(status: str) -> list[Rule]:
-    return [rule for rule in RULES if status in rule.sources]
+TABLE = Table(RULES)
+ACTIONS = TABLE.actions
+rule_for = TABLE.rule_for
+actions_from = TABLE.actions_from

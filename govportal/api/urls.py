@@ -13,4 +13,5 @@ urlpatterns = [
     path("units/", UnitListApi.as_view(), name="unit-list"),
     path("units/<str:code>/", UnitDetailApi.as_view(), name="unit-detail"),
     path("", include("procedures.api.urls")),
+    path("", include("feedback.api.urls")),
 ]

@@ -60,6 +60,8 @@ class CaseKind:
     forward_deadline: Callable[[Any, int], datetime | None] = _no_forwarding
     # The status a case takes when it is routed, in the same update as the routing (None: unchanged).
     routed_status: str | None = None
+    # Queue the notice of the routing event (called on commit with the event id; None: nobody is told).
+    notify_routed: Callable[[int], None] | None = None
 
     def _route_call(self) -> tuple:
         if self.route_task is not None:

@@ -217,8 +217,8 @@ class Case(models.Model):
 class CaseEvent(models.Model):
     """Append-only timeline and audit: never updated, never deleted.
 
-    The concrete model adds the foreign key to its case (related_name "events")
-    and its Meta; `govportal.cases.events.event_append` is the one writer.
+    The concrete model adds the foreign key to its case (related_name "events"),
+    names it in `case_field`, and its Meta inherits `CaseEvent.Meta`; `govportal.cases.events.event_append` is the one writer.
     """
 
     actor = models.ForeignKey(
@@ -234,6 +234,11 @@ class CaseEvent(models.Model):
 
     class Meta:
         abstract = True
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        case = getattr(self, type(self).case_field)
+        return f"{case} {self.action} {self.at:%d/%m/%Y %H:%M}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
@@ -242,3 +247,16 @@ class CaseEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError(f"{type(self).__name__} rows are append-only.")
+
+
+class CaseCodeSequence(models.Model):
+    """Per-key counters (a filing place and a day) for readable case codes (govportal.cases.codes.next_number)."""
+
+    key = models.CharField(max_length=60, unique=True)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.last}"

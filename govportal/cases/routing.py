@@ -96,7 +96,7 @@ def route(kind, *, case_id: int, now: datetime | None = None) -> bool:
                 "assigned_to": assignee.pk if assignee else None,
             }
         )
-        kind.append_event(
+        event = kind.append_event(
             case=case,
             actor=None,
             action="route",
@@ -105,6 +105,9 @@ def route(kind, *, case_id: int, now: datetime | None = None) -> bool:
             data=data,
             now=now,
         )
+        if kind.notify_routed is not None:
+            event_id = event.pk
+            transaction.on_commit(lambda: kind.notify_routed(event_id))
     logger.info("%s %s routed to unit %s (%s)", kind.name.capitalize(), case, unit_id, reason)
     return True
 

@@ -1,5 +1,6 @@
-"""One rule of a case kind's transition table: each case app keeps its own table of these (data, one place)."""
+"""A case kind's transition table: rules as data, one table per case app, read the same way by every kind."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -15,3 +16,18 @@ class Rule:
     needs_result: bool = False  # a result document (dossiers' decision)
     needs_reason: bool = False  # a transfer reason code
     clock: str | None = None
+
+
+class Table(dict):
+    """{(source status, action): Rule} for one kind, with the rules in the order pages offer them."""
+
+    def __init__(self, rules: Iterable[Rule]):
+        self.rules = list(rules)
+        super().__init__({(source, rule.action): rule for rule in self.rules for source in rule.sources})
+        self.actions: dict[str, Rule] = {rule.action: rule for rule in self.rules}
+
+    def rule_for(self, status: str, action: str) -> Rule | None:
+        return self.get((status, action))
+
+    def actions_from(self, status: str) -> list[Rule]:
+        return [rule for rule in self.rules if status in rule.sources]

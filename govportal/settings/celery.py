@@ -85,6 +85,11 @@ CELERY_BEAT_SCHEDULE = {
     "report-clocks": {"task": "cases.run_clocks", "args": ("report",), "schedule": timedelta(minutes=5)},
     # Answered reports nobody reopened within 7 days are closed.
     "close-settled-reports": {"task": "feedback.close_settled_reports", "schedule": timedelta(hours=1)},
+    # Re-queue report notices whose task was lost (as for dossiers).
+    "sweep-unnotified-report-events": {
+        "task": "feedback.sweep_unnotified_report_events",
+        "schedule": timedelta(minutes=1),
+    },
 }
 
 # Routing and clocks, configurable per deployment.

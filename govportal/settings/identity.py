@@ -111,3 +111,5 @@ OTP_RATE_WINDOW_SECONDS = _env.int("OTP_RATE_WINDOW_SECONDS", default=600)
 OTP_ISSUE_LIMIT_PER_ADDRESS = _env.int("OTP_ISSUE_LIMIT_PER_ADDRESS", default=3)
 OTP_ISSUE_LIMIT_PER_CLIENT = _env.int("OTP_ISSUE_LIMIT_PER_CLIENT", default=10)
 OTP_VERIFY_LIMIT_PER_CLIENT = _env.int("OTP_VERIFY_LIMIT_PER_CLIENT", default=30)
+# How long the proof of a confirmed contact lets a reporter without an account file reports (feedback.intake).
+REPORT_CONTACT_PROOF_SECONDS = _env.int("REPORT_CONTACT_PROOF_SECONDS", default=3600)

@@ -9,13 +9,11 @@ citizen's dossier is a 404, never a 403: a code that exists must not be told
 apart from one that does not.
 """
 
-import time
 from datetime import date
 from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -26,6 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from govportal.api.errors import ApplicationError
+from govportal.ratelimit import rate_limited, too_many_requests
 from govportal.tiers.selectors import receiving_units_for
 from identity import access
 from identity.eid.adapter import SESSION_LEVEL
@@ -86,25 +85,6 @@ def _draft_or_redirect(request, uuid):
         if filed is None:
             raise
         return None, redirect("my-dossier", code=filed.code)
-
-
-def rate_limited(request, *, scope: str, limit: int, window: int = 60) -> bool:
-    """A fixed-window counter per client IP in the shared cache; True once `limit` is passed.
-
-    REMOTE_ADDR is the client as the web server saw it: behind a reverse proxy,
-    the proxy must set it (e.g. gunicorn --forwarded-allow-ips), never trust a
-    header the client controls.
-    """
-    ip = request.META.get("REMOTE_ADDR", "unknown")
-    key = f"ratelimit:{scope}:{ip}:{int(time.time() // window)}"
-    if cache.add(key, 1, timeout=window):
-        return limit < 1
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the window expired between add() and incr()
-        cache.set(key, 1, timeout=window)
-        count = 1
-    return count > limit
 
 
 TRACK_LIMIT_PER_MINUTE = 30
@@ -493,9 +473,7 @@ def track_form(request):
 def track(request, code):
     """Status, unit and due date only: no name, no procedure, nothing personal."""
     if rate_limited(request, scope="track", limit=TRACK_LIMIT_PER_MINUTE):
-        response = render(request, "procedures/citizen/rate_limited.html", status=429)
-        response["Retry-After"] = "60"
-        return response
+        return too_many_requests(request, "procedures/citizen/rate_limited.html")
     form = TrackForm(initial={"code": code})
     try:
         dossier = selectors.dossier_track(code=code)

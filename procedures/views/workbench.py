@@ -23,11 +23,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from govportal.api.errors import ApplicationError
+from govportal.cases import pages
 from govportal.templatetags.portal import dmy
 from identity import access
 from procedures import selectors, services, workflow
-from procedures.services import DossierError
-from procedures.workbench_forms import ActionForm, QueueFilterForm, available_rules
+from procedures.workbench_forms import ActionForm, QueueFilterForm
 from procedures.workflow import DossierStatus
 
 logger = logging.getLogger(__name__)
@@ -205,15 +205,15 @@ def _registry_record(user, dossier):
     return record, False
 
 
-def _render_dossier(request, dossier, *, bound: ActionForm | None = None, note_for: tuple = (), status: int = 200):
+def _render_dossier(request, dossier, *, bound: ActionForm | None = None, keep: tuple = (), status: int = 200):
     user = request.user
     english = (get_language() or "").startswith("en")
     action_forms = []
-    for rule in available_rules(user, dossier):
+    for rule in pages.staff_rules(user, dossier, services.actions_available(dossier=dossier, user=user)):
         if bound is not None and bound.rule.action == rule.action:
             action_forms.append(bound)
             continue
-        initial = {"note": note_for[1]} if note_for and note_for[0] == rule.action else None
+        initial = {"note": keep[1]} if keep and keep[0] == rule.action else None
         action_forms.append(ActionForm(rule=rule, dossier=dossier, initial=initial))
     documents = list(dossier.documents.all())
     required = list(dossier.procedure.documents.all())
@@ -262,30 +262,25 @@ def dossier_action(request, code, action):
         raise Http404
     dossier = selectors.dossier_get_for(user=request.user, code=code)
     form = ActionForm(request.POST, request.FILES, rule=rule, dossier=dossier)
-    if not form.is_valid():
-        messages.error(request, _("Check the highlighted fields of “%(action)s”.") % {"action": rule.label})
-        return _render_dossier(request, dossier, bound=form, status=400)
-    try:
-        services.dossier_transition(dossier=dossier, action=action, actor=request.user, **form.service_kwargs())
-    except DossierError as error:
-        fresh = selectors.dossier_get_for(user=request.user, code=code)
-        if error.code == "stale":
-            messages.error(
-                request,
-                _(
-                    "Another officer changed this dossier while you were looking at it, so nothing was done. "
-                    "The page now shows it as it is: check it, then act again if it is still needed."
-                ),
-            )
-            return _render_dossier(
-                request, fresh, note_for=(action, form.cleaned_data.get("note", "")), status=error.status_code
-            )
-        messages.error(request, error.detail)
-        form.add_service_errors(error.extra.get("errors", {}))
-        return _render_dossier(request, fresh, bound=form, status=error.status_code)
-    except ApplicationError as error:  # the result file refused by the upload checks
-        form.add_error("result" if "result" in form.fields else None, error.detail)
-        messages.error(request, error.detail)
-        return _render_dossier(request, dossier, bound=form, status=error.status_code)
+
+    def render(*, fresh=False, **kwargs):
+        shown = selectors.dossier_get_for(user=request.user, code=code) if fresh else dossier
+        return _render_dossier(request, shown, **kwargs)
+
+    refused = pages.act(
+        request,
+        rule=rule,
+        form=form,
+        apply=lambda **kwargs: services.dossier_transition(
+            dossier=dossier, action=action, actor=request.user, **kwargs
+        ),
+        render=render,
+        stale_message=_(
+            "Another officer changed this dossier while you were looking at it, so nothing was done. "
+            "The page now shows it as it is: check it, then act again if it is still needed."
+        ),
+    )
+    if refused is not None:
+        return refused
     messages.success(request, _("Done: “%(action)s” (%(code)s).") % {"action": rule.label, "code": code})
     return redirect("workbench-dossier", code=code)

@@ -237,3 +237,55 @@ def test_the_check_finds_english_left_in_a_page(browser, live_server, units):
     left = english_left(page)
     assert any(item.startswith("'working days'") for item in left), left
     assert any("2026-11-30" in item for item in left), left
+
+
+def test_the_1022_pages_read_vietnamese_for_everyone(browser, live_server, portal):
+    from feedback.models import Category
+    from feedback.services import categories_load, report_create, report_transition
+    from govportal.tiers.models import Unit
+    from identity.models import User
+
+    categories_load()
+    citizen = User.objects.get(username="079085001234")
+    officer = User.objects.get(username="officer.benthanh")
+    place = Unit.objects.get(code="26743")
+    category = Category.objects.get(code="trat-tu-do-thi")
+    answered = report_create(
+        category=category, text="Lấn chiếm vỉa hè trước số 12.", unit=place, address="12 Lê Lợi", reporter=citizen
+    )
+    answered.refresh_from_db()  # routed on commit by the routing task (eager here)
+    answered = report_transition(report=answered, action="answer", actor=officer, note="Đã nhắc nhở hộ kinh doanh.")
+    report_transition(
+        report=answered, action="publish", actor=officer, public_text="Lấn chiếm vỉa hè.", public_answer="Đã xử lý."
+    )
+    waiting = report_create(
+        category=category, text="Tiếng ồn ban đêm.", unit=place, address="Chợ Bến Thành", reporter=citizen
+    )
+
+    page = new_page(browser, live_server)
+    for path in (
+        "/feedback/new/",
+        "/feedback/track/",
+        f"/feedback/track/{answered.code}/",
+        "/feedback/board/",
+        f"/feedback/board/{answered.code}/",
+    ):
+        assert_vietnamese(page, path)
+
+    page.goto("/login/")
+    page.get_by_role("button", name="Đăng nhập bằng VNeID").click()
+    page.get_by_label("Nguyễn Văn An").check()
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url("**/me/")
+    for path in ("/feedback/new/", "/feedback/mine/", f"/feedback/mine/{answered.code}/"):
+        assert_vietnamese(page, path)
+
+    staff = new_page(browser, live_server)
+    staff_logs_in(staff, "officer.benthanh")
+    for path in (
+        "/workbench/reports/",
+        f"/workbench/reports/{waiting.code}/",
+        f"/workbench/reports/{answered.code}/",
+        "/workbench/reports/record/",
+    ):
+        assert_vietnamese(staff, path)

@@ -14,47 +14,21 @@ from kombu.exceptions import OperationalError as BrokerError
 from feedback import services
 from feedback.case_kind import report_kind
 from feedback.models import Category, Report, ReportEvent
-from feedback.services import ReportError, categories_load, report_create, report_transition
+from feedback.services import ReportError, report_create, report_transition
 from feedback.tasks import close_settled_reports
 from feedback.workflow import ReportStatus as S
 from govportal.cases import kinds
 from govportal.cases.tasks import route_case, run_case_clocks, sweep_unrouted_cases
 from govportal.tiers.calendar import TZ
 from govportal.tiers.models import Tier, Unit
-from govportal.tiers.services import posting_ensure
-from identity.models import Notification, User
+from identity.models import Notification
+from tests.feedback.intake_helpers import confirmed_proof
 
 pytestmark = pytest.mark.django_db
 
 TUESDAY_MORNING = datetime(2026, 3, 10, 10, 0, tzinfo=TZ)
 PLACE = "26743"  # Phường Bến Thành
 OTHER_WARD = "26740"
-
-
-@pytest.fixture
-def categories(units):
-    categories_load()
-
-
-@pytest.fixture
-def reporter(db):
-    return User.objects.create(username="079085009999", personal_id="079085009999", full_name="Nguyễn Văn Phản Ánh")
-
-
-@pytest.fixture
-def staff(units):
-    """An officer and a head at the ward of the place, and an officer at another ward."""
-    ward, other = Unit.objects.get(code=PLACE), Unit.objects.get(code=OTHER_WARD)
-    people = {}
-    for username, unit, role in (
-        ("officer.ward", ward, "officer"),
-        ("head.ward", ward, "head"),
-        ("officer.other", other, "officer"),
-    ):
-        user = User.objects.create(username=username, full_name=username)
-        posting_ensure(user=user, unit=unit, role=role)
-        people[username] = user
-    return people
 
 
 def commune_category() -> Category:
@@ -72,6 +46,8 @@ def file_report(category=None, *, reporter=None, capture=None, unit_code=PLACE, 
     if reporter is None:
         values.update(contact_name="Trần Thị Liên Hệ", contact_phone="0901234567")
     values.update(fields)
+    if reporter is None and values.get("channel", "web") in ("web", "app") and "contact_proof" not in values:
+        values["contact_proof"] = confirmed_proof(values["contact_phone"] or "0901234567")
     if capture is None:
         return report_create(**values)
     with capture(execute=True):
@@ -230,7 +206,9 @@ def test_the_whole_handling_appends_one_event_per_step_and_tells_the_reporter(
     answer = ReportEvent.objects.get(report=report, action="answer")
     assert answer.actor == officer and answer.data["late"] is False and answer.unit.code == PLACE
     told = set(Notification.objects.filter(user=reporter).values_list("source", flat=True))
-    assert told == {f"report-event:{ReportEvent.objects.get(report=report, action='answer').pk}"}
+    assert told == {
+        f"report-event:{ReportEvent.objects.get(report=report, action=action).pk}" for action in ("route", "answer")
+    }
 
 
 def test_the_table_refuses_wrong_actors_and_statuses_with_codes(

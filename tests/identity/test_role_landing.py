@@ -20,10 +20,19 @@ pytestmark = pytest.mark.django_db
 
 CITIZEN = "079085001234"
 # The pages that only some roles may open; everything else in the header is public.
-RESTRICTED = {"/login/", "/my/dossiers/", "/notifications/", "/me/", "/workbench/", "/overview/", "/admin/"}
+RESTRICTED = {
+    "/login/",
+    "/my/dossiers/",
+    "/feedback/mine/",
+    "/notifications/",
+    "/me/",
+    "/workbench/",
+    "/overview/",
+    "/admin/",
+}
 MENUS = {
     None: {"/login/"},
-    CITIZEN: {"/my/dossiers/", "/notifications/", "/me/"},
+    CITIZEN: {"/my/dossiers/", "/feedback/mine/", "/notifications/", "/me/"},
     "officer.benthanh": {"/workbench/", "/notifications/", "/me/"},
     "head.saigon": {"/workbench/", "/notifications/", "/me/"},
     "officer.congan": {"/workbench/", "/notifications/", "/me/"},
