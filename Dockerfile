@@ -4,6 +4,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     DJANGO_SETTINGS_MODULE=govportal.settings.production \
     GOVPORTAL_VAR_DIR=/var/lib/govportal
 WORKDIR /app
+# DejaVu Sans: the Vietnamese glyphs of the PDF receipts (payments/receipts.py).
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
 COPY pyproject.toml README.md ./
 COPY govportal ./govportal
 COPY identity ./identity
@@ -20,6 +22,7 @@ RUN useradd --system --home /var/lib/govportal govportal \
  && mkdir -p /var/lib/govportal && chown govportal /var/lib/govportal \
  && SECRET_KEY=build-only-$(head -c 48 /dev/urandom | base64) ALLOWED_HOSTS=build \
     PORTAL_URL=https://build EID_ISSUER=https://build EID_CLIENT_ID=build EID_CLIENT_SECRET=build \
+    PAYGOV_ENDPOINT=https://build PAYGOV_SECRET=build \
     python manage.py collectstatic --noinput --verbosity 0
 USER govportal
 EXPOSE 8000

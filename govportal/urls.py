@@ -27,10 +27,15 @@ urlpatterns = [
     path("", include("feedback.urls_workbench")),
     path("", include("feedback.urls_public")),
     path("open311/v2/", include("feedback.open311.urls")),
+    path("", include("payments.urls")),
     path("api/v1/", include("govportal.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]
+
+if settings.PAYGOV_SIM_ENABLED:
+    # The PayGov simulator (a bank's pages for demos and tests); off in production.
+    urlpatterns.append(path("paygov-sim/", include("payments.paygov_sim.urls")))
 
 if settings.MOCK_EID_ENABLED:
     # The mock VNeID (a real OIDC provider for demos and tests); off in production.

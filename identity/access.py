@@ -107,6 +107,10 @@ def _case_staff(user, case) -> bool:
     return bool(_case_units(case) & units_where(user, OFFICER, HEAD)) or is_city_admin(user)
 
 
+def _payment_staff(user, payment) -> bool:
+    return payment.unit_id in units_where(user, OFFICER, HEAD) or is_city_admin(user)
+
+
 RULES: dict[str, Callable[[Any, Any], bool]] = {
     # Public reference data.
     "unit.view": lambda user, unit: True,
@@ -127,6 +131,13 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     # The procedure catalogue and the calendar: city admins edit them.
     "catalogue.edit": lambda user, obj: is_city_admin(user),
     "calendar.edit": lambda user, obj: is_city_admin(user),
+    # A payment (and its receipt): the payer, the staff of the unit that collects the fee, the city.
+    "payment.view": lambda user, payment: bool(
+        getattr(user, "is_authenticated", False)
+        and ((payment.payer_id is not None and payment.payer_id == user.pk) or _payment_staff(user, payment))
+    ),
+    # Its audit trail and the unit's side (refund requests, reconciliation): the unit's staff and the city.
+    "payment.view_as_staff": lambda user, payment: _payment_staff(user, payment),
     # 1022 intake by hotline, email or messaging: any officer or head records it under their own name.
     "report.record": lambda user, obj: bool(units_where(user, OFFICER, HEAD)),
     # Staff postings: operators only (they are part of the security model).

@@ -13,11 +13,21 @@ from identity import access
 def menu_for(user) -> dict[str, bool]:
     """What the header may offer this user (anonymous visitors get only the public pages)."""
     if not getattr(user, "is_authenticated", False):
-        return {"is_citizen": False, "can_use_workbench": False, "can_view_city_overview": False, "can_admin": False}
+        return {
+            "is_citizen": False,
+            "can_use_workbench": False,
+            "can_view_city_overview": False,
+            "can_see_unit_payments": False,
+            "can_see_payment_reports": False,
+            "can_admin": False,
+        }
     return {
         "is_citizen": access.CITIZEN in access.roles_of(user),
         "can_use_workbench": bool(access.units_where(user, access.OFFICER, access.HEAD)),
         "can_view_city_overview": access.can(user, "dashboard.view_city"),
+        # The fees their unit collects (officers, heads); the reconciliation reports (heads, the city).
+        "can_see_unit_payments": bool(access.units_where(user, access.OFFICER, access.HEAD)),
+        "can_see_payment_reports": bool(access.units_where(user, access.HEAD)) or access.is_city_admin(user),
         # The admin site, only when it has a page for them (an empty admin index is no use).
         "can_admin": bool(user.is_active and user.is_staff and (user.is_superuser or user.get_all_permissions())),
     }

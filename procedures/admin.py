@@ -117,7 +117,7 @@ class ProcedureAdmin(admin.ModelAdmin):
         ),
         (
             _("Time limit and access"),
-            {"fields": ["time_limit_value", "time_limit_unit", "min_eid_level", "online_level"]},
+            {"fields": ["time_limit_value", "time_limit_unit", "min_eid_level", "online_level", "fee_due_at_filing"]},
         ),
         (_("Online form"), {"fields": ["form_fields"]}),
         (

@@ -9,7 +9,10 @@ class ProceduresConfig(AppConfig):
 
     def ready(self):
         from govportal.cases import kinds
-        from procedures import case_kind
+        from payments import payables
+        from procedures import case_kind, payment_kind
 
         # Dossiers are routed, clocked, transferred and assigned by the shared case machinery.
         kinds.register(case_kind.build())
+        # Their fees are paid through payments, which knows a dossier only as "dossier:<code>".
+        payables.register(payment_kind.build())

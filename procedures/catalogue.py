@@ -112,6 +112,7 @@ def _procedure_values(entry: dict) -> dict:
         "time_limit_unit": entry["time_limit"]["unit"],
         "min_eid_level": entry["min_eid_level"],
         "online_level": entry["online_level"],
+        "fee_due_at_filing": bool(entry.get("fee_due_at_filing", False)),
         "form_fields": entry.get("form_fields", []),
         "legal_basis": entry.get("legal_basis", ""),
         "sources": entry.get("sources", []),

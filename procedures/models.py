@@ -89,6 +89,14 @@ class Procedure(models.Model):
     sources = models.JSONField(_("sources"), default=list, blank=True)
     confidence = models.CharField(_("confidence of the reference data"), max_length=10, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    fee_due_at_filing = models.BooleanField(
+        _("fee due at filing"),
+        default=False,
+        help_text=_(
+            "The fee is paid online right after submission, before the unit receives the dossier; otherwise the "
+            "unit asks for it when it is due."
+        ),
+    )
     search_text = models.TextField(editable=False, default="")
 
     class Meta:

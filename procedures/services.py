@@ -417,6 +417,22 @@ def _refuse_late_apology(dossier: Dossier, now: datetime) -> DossierError | None
 _GUARDS["apologise"] = _refuse_late_apology
 
 
+def _refuse_receipt_before_fee(dossier: Dossier, now: datetime) -> DossierError | None:
+    """A procedure whose fee is due at filing is received once the citizen has paid online (payment_kind)."""
+    from procedures.payment_kind import fee_open_at_filing
+
+    if not fee_open_at_filing(dossier):
+        return None
+    return DossierError(
+        "fee_unpaid",
+        _("The fee of this procedure is paid at filing and the citizen has not paid it yet."),
+        status_code=409,
+    )
+
+
+_GUARDS["receive"] = _refuse_receipt_before_fee
+
+
 def _notify(event_id: int) -> None:
     """Queue the event's notifications (citizen, staff); if the broker is down, the notification sweep sends them later."""
     from procedures.tasks import notify_dossier_event

@@ -15,6 +15,9 @@ PRODUCTION_ENV = {
     "EID_ISSUER": "https://eid.example.gov.vn",
     "EID_CLIENT_ID": "govportal",
     "EID_CLIENT_SECRET": "a-real-secret-from-the-provider",
+    "PAYGOV_ENDPOINT": "https://paygov.example.gov.vn/gateway",
+    "PAYGOV_MERCHANT_CODE": "HCMC-GOVPORTAL",
+    "PAYGOV_SECRET": "a-real-merchant-secret",
 }
 
 
@@ -143,3 +146,14 @@ def test_production_refuses_the_console_sms_gateway():
     default = print_setting("settings.SMS_BACKEND", PRODUCTION_ENV)
     assert default.returncode == 0, default.stderr
     assert json.loads(default.stdout) == "identity.sms.http.HttpSmsGateway"
+
+
+def test_production_refuses_the_paygov_simulator_and_needs_a_real_gateway():
+    for extra in ({"PAYGOV_SIM_ENABLED": "1"}, {"PAYMENT_GATEWAY": "payments.gateways.simulator.SimulatorGateway"}):
+        result = run_manage("check", env_extra={**PRODUCTION_ENV, **extra})
+        assert result.returncode != 0 and "PayGov simulator" in result.stderr
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "PAYGOV_SECRET"}
+    result = run_manage("check", env_extra=env)
+    assert result.returncode != 0 and "PAYGOV_ENDPOINT" in result.stderr
+    staging = {**PRODUCTION_ENV, "PAYGOV_SIM_ENABLED": "1", "ALLOW_PAYGOV_SIM_IN_PRODUCTION": "1"}
+    assert run_manage("check", env_extra=staging).returncode == 0

@@ -90,13 +90,22 @@ def problems(entries: list[dict]) -> list[str]:
 
 @pytest.fixture
 def fresh_catalogue(tmp_path, settings, monkeypatch):
-    """locale/vi as `makemessages` makes it from today's code, in a temporary copy."""
+    """locale/vi as `makemessages` makes it from today's code, in a temporary copy of the sources.
+
+    makemessages writes each file's messages into the locale folder above it,
+    so it runs in a copy (code, templates, the catalogue): the tree is never touched.
+    """
     _need_gettext_tools()
-    shutil.copytree(BASE_DIR / "locale", tmp_path / "locale")
-    settings.LOCALE_PATHS = [tmp_path / "locale"]
-    monkeypatch.chdir(BASE_DIR)
+    copy = tmp_path / "src"
+    shutil.copytree(
+        BASE_DIR,
+        copy,
+        ignore=shutil.ignore_patterns(".venv", ".git", "var", "node_modules", "__pycache__", "*.mo", ".pytest_cache"),
+    )
+    settings.LOCALE_PATHS = [copy / "locale"]
+    monkeypatch.chdir(copy)
     call_command("makemessages", locale=["vi"], no_location=True, ignore_patterns=["var/*"], verbosity=0)
-    return tmp_path / "locale" / "vi" / "LC_MESSAGES" / "django.po"
+    return copy / "locale" / "vi" / "LC_MESSAGES" / "django.po"
 
 
 def test_every_message_of_the_code_is_translated_into_vietnamese(fresh_catalogue):

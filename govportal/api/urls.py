@@ -14,4 +14,5 @@ urlpatterns = [
     path("units/<str:code>/", UnitDetailApi.as_view(), name="unit-detail"),
     path("", include("procedures.api.urls")),
     path("", include("feedback.api.urls")),
+    path("", include("payments.api")),
 ]

@@ -62,6 +62,10 @@ INSTALLED_APPS = [
 ]
 if env.bool("MOCK_EID_ENABLED", default=DEMO_ENABLED):
     INSTALLED_APPS.append("identity.mock_eid")
+# The PayGov simulator (a bank's pages and records, for demos and tests); off in production.
+PAYGOV_SIM_ENABLED = env.bool("PAYGOV_SIM_ENABLED", default=DEMO_ENABLED)
+if PAYGOV_SIM_ENABLED:
+    INSTALLED_APPS.append("payments.paygov_sim")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -216,6 +220,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 from govportal.settings.identity import *  # noqa: E402,F401,F403
+from govportal.settings.payments import *  # noqa: E402,F401,F403
 
 LOGGING = {
     "version": 1,

@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from kombu import Exchange, Queue
 
 _env = environ.Env()
@@ -53,6 +54,7 @@ CELERY_TASK_ROUTES = {
     "cases.run_clocks": {"queue": "routing"},
     "*.notify_*": {"queue": "notifications"},
     "payments.*": {"queue": "payments"},
+    "paygov_sim.*": {"queue": "payments"},
 }
 
 # A task is acknowledged only after it ran: a worker that dies mid-task leaves
@@ -90,6 +92,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "feedback.sweep_unnotified_report_events",
         "schedule": timedelta(minutes=1),
     },
+    # Payments: ask the gateway about attempts pending over 15 minutes, expire those past 90 (docs/0008).
+    "payments-reconcile": {"task": "payments.reconcile", "schedule": timedelta(minutes=5)},
+    # Yesterday's reconciliation report per unit that had payments (01:00 local: CELERY_TIMEZONE).
+    "payments-daily-report": {"task": "payments.daily_report", "schedule": crontab(hour=1, minute=0)},
 }
 
 # Routing and clocks, configurable per deployment.

@@ -50,6 +50,24 @@ if SMS_BACKEND.endswith("ConsoleSmsGateway") and not env.bool("ALLOW_CONSOLE_SMS
         "The console SMS gateway sends nothing to anyone (one-time codes would never arrive); it is refused "
         "in production unless ALLOW_CONSOLE_SMS_IN_PRODUCTION is also set (for a staging host)."
     )
+PAYGOV_SIM_ENABLED = env.bool("PAYGOV_SIM_ENABLED", default=False)
+PAYMENT_GATEWAY = env("PAYMENT_GATEWAY", default="payments.gateways.http.HttpGateway")
+if (PAYGOV_SIM_ENABLED or PAYMENT_GATEWAY.endswith("SimulatorGateway")) and not env.bool(
+    "ALLOW_PAYGOV_SIM_IN_PRODUCTION", default=False
+):
+    raise ImproperlyConfigured(
+        "The PayGov simulator takes no money and confirms any payment; it is refused in production "
+        "unless ALLOW_PAYGOV_SIM_IN_PRODUCTION is also set (for a staging host)."
+    )
+if not PAYGOV_SIM_ENABLED:
+    INSTALLED_APPS = [app for app in INSTALLED_APPS if app != "payments.paygov_sim"]  # noqa: F405
+PAYGOV_SECRET = env("PAYGOV_SECRET", default="")
+if PAYMENT_GATEWAY.endswith("HttpGateway") and not (
+    PAYGOV_SECRET and env("PAYGOV_ENDPOINT", default="").startswith("https://")
+):
+    raise ImproperlyConfigured(
+        "Set PAYGOV_ENDPOINT (https), PAYGOV_MERCHANT_CODE and PAYGOV_SECRET for the payment gateway."
+    )
 if not MOCK_EID_ENABLED:
     INSTALLED_APPS = [app for app in INSTALLED_APPS if app != "identity.mock_eid"]  # noqa: F405
 # identity.py falls back to the local mock provider's client; production takes only what is set.

@@ -42,6 +42,7 @@ from procedures.forms import (
     in_english,
 )
 from procedures.models import DocumentRole
+from procedures.payment_kind import payment_due, subject_of
 from procedures.qr import qr_svg
 from procedures.services import DossierError
 from procedures.uploads import open_stored
@@ -349,6 +350,9 @@ def _dossier_page(request, dossier, *, supplement_form=None, withdraw_form=None,
         else [],
         "supplement_request": last_request if dossier.status == S.SUPPLEMENT_REQUESTED else None,
         "payment_request": selectors.payment_request(dossier=dossier),
+        # Paying online (payments app): the applicant, while the fee is due (asked for, or due at filing).
+        "can_pay_online": dossier.applicant_id == request.user.pk and payment_due(dossier),
+        "payment_subject": subject_of(dossier),
         "supplement_form": supplement_form or SupplementForm(),
         "can_withdraw": workflow.rule_for(dossier.status, "withdraw") is not None,
         "withdraw_form": withdraw_form or WithdrawForm(),

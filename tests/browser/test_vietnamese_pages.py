@@ -289,3 +289,46 @@ def test_the_1022_pages_read_vietnamese_for_everyone(browser, live_server, porta
         "/workbench/reports/record/",
     ):
         assert_vietnamese(staff, path)
+
+
+def test_the_payment_pages_read_vietnamese(browser, live_server, portal):
+    from identity.models import User
+    from payments.gateways.base import sign
+    from payments.services import callback_process, payment_create, payment_start
+    from procedures.models import FeeLine
+
+    officer = User.objects.get(username="officer.benthanh")
+    citizen = User.objects.get(username="079085001234")
+    FeeLine.objects.create(procedure=portal.procedure, kind="fee", name_vi="Lệ phí", amount_vnd=50_000)
+    dossier = services.dossier_transition(dossier=portal, action="start_processing", actor=officer)
+    dossier = services.dossier_transition(dossier=dossier, action="require_payment", actor=officer)
+    payment = payment_create(subject=f"dossier:{dossier.code}", payer=citizen)
+    payment_start(payment=payment, return_url=f"{live_server.url}/", client_ip="127.0.0.1", actor=citizen)
+    notice = {
+        "reference": payment.reference,
+        "amount": "50000",
+        "currency": "VND",
+        "result_code": "00",
+        "transaction_no": "SIM0000000001",
+        "bank_code": "VCB",
+    }
+    from django.conf import settings
+
+    notice["signature"] = sign(notice, settings.PAYGOV_SECRET)
+    assert callback_process(notice)[0] == "00"
+    payment.refresh_from_db()
+
+    page = new_page(browser, live_server)
+    assert_vietnamese(page, f"/receipts/verify/{payment.receipt_number}")
+    page.goto("/login/")
+    page.get_by_role("button", name="Đăng nhập bằng VNeID").click()
+    page.get_by_label("Nguyễn Văn An").check()
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url("**/me/")
+    for path in (f"/payments/{payment.reference}/return/", f"/receipts/{payment.receipt_number}/"):
+        assert_vietnamese(page, path)
+
+    staff = new_page(browser, live_server)
+    staff_logs_in(staff, "officer.benthanh")
+    for path in ("/payments/unit/", "/payments/refunds/"):
+        assert_vietnamese(staff, path)

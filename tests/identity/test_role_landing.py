@@ -24,6 +24,8 @@ RESTRICTED = {
     "/login/",
     "/my/dossiers/",
     "/feedback/mine/",
+    "/payments/unit/",
+    "/payments/reports/",
     "/notifications/",
     "/me/",
     "/workbench/",
@@ -33,11 +35,11 @@ RESTRICTED = {
 MENUS = {
     None: {"/login/"},
     CITIZEN: {"/my/dossiers/", "/feedback/mine/", "/notifications/", "/me/"},
-    "officer.benthanh": {"/workbench/", "/notifications/", "/me/"},
-    "head.saigon": {"/workbench/", "/notifications/", "/me/"},
-    "officer.congan": {"/workbench/", "/notifications/", "/me/"},
-    "admin.city": {"/overview/", "/admin/", "/notifications/", "/me/"},
-    "operator": {"/overview/", "/admin/", "/notifications/", "/me/"},
+    "officer.benthanh": {"/workbench/", "/payments/unit/", "/notifications/", "/me/"},
+    "head.saigon": {"/workbench/", "/payments/unit/", "/notifications/", "/me/"},
+    "officer.congan": {"/workbench/", "/payments/unit/", "/notifications/", "/me/"},
+    "admin.city": {"/overview/", "/payments/reports/", "/admin/", "/notifications/", "/me/"},
+    "operator": {"/overview/", "/payments/reports/", "/admin/", "/notifications/", "/me/"},
 }
 LANDINGS = {
     "officer.benthanh": "/workbench/",
@@ -108,7 +110,7 @@ def test_a_staff_member_with_nothing_to_administer_gets_no_administration_link(d
     posting_ensure(user=user, unit=Unit.objects.get(code="79"), role="city_admin")
     Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "unused"})
     links = header_links(client_as("admin.new").get("/").content.decode())
-    assert links & RESTRICTED == {"/overview/", "/notifications/", "/me/"}
+    assert links & RESTRICTED == {"/overview/", "/payments/reports/", "/notifications/", "/me/"}
 
 
 # --- landing after login -------------------------------------------------------------

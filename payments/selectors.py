@@ -1,0 +1,16 @@
+"""Reads of payments that pages, the API and other apps share."""
+
+from payments.models import Payment
+from payments.workflow import PaymentStatus
+
+
+def subject_paid(subject: str) -> bool:
+    return Payment.objects.filter(subject=subject, status=PaymentStatus.SUCCEEDED).exists()
+
+
+def payment_get(reference: str) -> Payment | None:
+    return Payment.objects.select_related("unit", "payer").prefetch_related("lines").filter(reference=reference).first()
+
+
+def payments_of_subject(subject: str):
+    return Payment.objects.filter(subject=subject).order_by("-created_at")
