@@ -299,7 +299,7 @@ def test_a_tampered_redirect_is_refused_as_an_invalid_signature(citizen_client, 
     for change in ({"amount": "1000"}, {"reference": "PG000000FORGED"}, {"return_url": "http://evil.example/r/"}):
         tampered = citizen_client.get("/paygov-sim/pay/?" + urlencode({**params, **change}))
         assert tampered.status_code == 400 and 'id="sim-error"' in tampered.content.decode()
-        assert tampered.context["title"] == "Invalid signature"
+        assert tampered.context["title"] == "Chữ ký không hợp lệ"  # the simulator speaks Vietnamese
     assert not SimTransaction.objects.exists()
     # Unchanged, it opens.
     assert citizen_client.get(url).status_code == 302
@@ -312,7 +312,7 @@ def test_an_expired_payment_request_is_refused(citizen_client, waiting_dossier, 
     params["expires"] = "20200101000000"
     params["signature"] = sign(params, settings.PAYGOV_SECRET)
     refused = citizen_client.get("/paygov-sim/pay/?" + urlencode(params))
-    assert refused.status_code == 400 and refused.context["title"] == "Payment request expired"
+    assert refused.status_code == 400 and refused.context["title"] == "Yêu cầu thanh toán đã hết hạn"
     assert not SimTransaction.objects.exists()
     assert refused.context["back_url"] == params["return_url"]
 
@@ -325,7 +325,7 @@ def test_an_expired_payment_request_is_refused(citizen_client, waiting_dossier, 
     session["paygov_sim"] = held
     session.save()
     late = citizen_client.post(step1 + "confirm/", {"bank": "VCB", "outcome": "pay"})
-    assert late.status_code == 400 and late.context["title"] == "Payment request expired"
+    assert late.status_code == 400 and late.context["title"] == "Yêu cầu thanh toán đã hết hạn"
     assert SimTransaction.objects.get().result_code == ""
 
 
