@@ -94,7 +94,16 @@ RULES = [
     Rule("close", frozenset({S.ANSWERED}), S.CLOSED, frozenset({SYSTEM, STAFF}), _("Close")),
     Rule("rate", frozenset(ANSWERED), None, frozenset({APPLICANT}), _("Rate the answer")),
     # Once, within REOPEN_WITHIN_DAYS of the answer (the guard in services).
-    Rule("reopen", frozenset(ANSWERED), S.IN_PROGRESS, frozenset({APPLICANT}), _("Reopen"), clock=RESTART),
+    # The reporter says what is still wrong: the unit reads it (page and API alike).
+    Rule(
+        "reopen",
+        frozenset(ANSWERED),
+        S.IN_PROGRESS,
+        frozenset({APPLICANT}),
+        _("Reopen"),
+        needs_note=True,
+        clock=RESTART,
+    ),
     Rule(
         "transfer",
         frozenset({S.NEW, S.ROUTED, S.IN_PROGRESS}),

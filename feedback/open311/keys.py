@@ -1,6 +1,6 @@
 """Open311 app keys: issue (shown once), revoke, authenticate; only a sha256 of the key is stored.
 
-The key is `secrets.token_urlsafe(32)`; its first 8 characters (`key_prefix`)
+The key is `secrets.token_urlsafe(32)` (never starting with "-"); its first 8 characters (`key_prefix`)
 name it in the admin and in `manage.py open311_key --revoke PREFIX`.
 """
 
@@ -25,6 +25,8 @@ def open311_key_issue(*, name: str, contact: str = "") -> tuple[Open311Client, s
     if not name:
         raise ValueError("An Open311 client needs a name.")
     key = secrets.token_urlsafe(32)
+    while key.startswith("-"):  # a prefix starting with "-" would read as an option in `--revoke PREFIX`
+        key = secrets.token_urlsafe(32)
     client = Open311Client.objects.create(
         name=name[:200], contact=(contact or "").strip()[:200], key_prefix=key[:PREFIX_LENGTH], key_hash=key_hash(key)
     )

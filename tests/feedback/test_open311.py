@@ -105,8 +105,14 @@ def test_unknown_service_definition_is_404_in_the_spec_shape(client, categories)
 # --- keys ----------------------------------------------------------------------------------------
 
 
-def test_the_command_issues_a_key_shown_once_and_stores_its_hash(categories):
+def test_the_command_issues_a_key_shown_once_and_stores_its_hash(categories, monkeypatch):
+    from feedback.open311 import keys
+
+    # A random key may start with "-" (1 in 64), which `--revoke PREFIX` would read as an option: never issued.
+    drawn = iter(["-starts-with-a-dash-" + "x" * 23, "A" * 43])
+    monkeypatch.setattr(keys.secrets, "token_urlsafe", lambda n: next(drawn))
     key = issue_key()
+    assert key == "A" * 43
     client = Open311Client.objects.get()
     assert client.key_prefix == key[:8] and client.key_hash == key_hash(key) and key not in client.key_hash
     assert client.contact == "dev@example.vn" and client.is_active

@@ -299,6 +299,9 @@ def test_the_reporter_reopens_once_within_seven_days(categories, staff, reporter
     report = answered(django_capture_on_commit_callbacks, staff, reporter, answered_at)
     report = report_transition(report=report, action="rate", actor=reporter, rating=1)
     with time_machine.travel(answered_at + timedelta(days=6), tick=False):
+        with pytest.raises(ReportError) as silent:
+            report_transition(report=report, action="reopen", actor=reporter, note=" ")
+        assert silent.value.code == "invalid" and "note" in silent.value.extra["errors"]
         report = report_transition(report=report, action="reopen", actor=reporter, note="Đèn lại hỏng.")
     assert report.status == S.IN_PROGRESS and report.reopen_count == 1
     assert report.decided_at is None and report.satisfaction is None
