@@ -190,6 +190,8 @@ class Report(Case):
             models.Index(fields=["applicant", "-created_at"], name="report_applicant_idx"),
             models.Index(fields=["status", "due_at"], name="report_clock_idx"),
             models.Index(fields=["category", "unit", "-created_at"], name="report_duplicate_idx"),
+            # The dashboards' aggregates are recounted per day of filing (govportal.dashboard).
+            models.Index(fields=["submitted_at"], name="report_submitted_idx"),
         ]
         constraints = [
             models.CheckConstraint(

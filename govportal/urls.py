@@ -28,6 +28,8 @@ urlpatterns = [
     path("", include("feedback.urls_public")),
     path("open311/v2/", include("feedback.open311.urls")),
     path("", include("payments.urls")),
+    path("dashboard/", include("govportal.dashboard.urls")),
+    path("scorecard/", include("govportal.dashboard.urls_public")),
     path("api/v1/", include("govportal.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

@@ -14,3 +14,8 @@ def payment_get(reference: str) -> Payment | None:
 
 def payments_of_subject(subject: str):
     return Payment.objects.filter(subject=subject).order_by("-created_at")
+
+
+def paid_online_subjects():
+    """Payments that went through the gateway (a later refund does not undo that the fee was paid online)."""
+    return Payment.objects.filter(status__in=[PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED])

@@ -1,4 +1,4 @@
-"""Citizen forms for dossiers: starting, the draft (built from the procedure), supplement, withdrawal.
+"""Citizen forms for dossiers: starting, the draft (built from the procedure), supplement, withdrawal, rating.
 
 The draft form is built from `Procedure.form_fields` and the procedure's
 required documents, so a new procedure needs data, not code. Every field of
@@ -232,6 +232,31 @@ class WithdrawForm(forms.Form):
     )
     reason = forms.CharField(
         label=_("Reason (optional)"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class RateForm(forms.Form):
+    """The applicant rates the service once the unit has finished (the service checks the value again).
+
+    The five answers are the 1022 reports' (feedback.forms.RateForm), so both
+    satisfaction questions read alike and are already translated.
+    """
+
+    rating = forms.TypedChoiceField(
+        label=_("How satisfied are you with the service?"),
+        coerce=int,
+        choices=[
+            (1, _("1 – very unsatisfied")),
+            (2, _("2 – unsatisfied")),
+            (3, _("3 – neutral")),
+            (4, _("4 – satisfied")),
+            (5, _("5 – very satisfied")),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose a rating from 1 to 5."),
+            "invalid_choice": _("Choose a rating from 1 to 5."),
+        },
     )
 
 

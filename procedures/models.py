@@ -8,6 +8,7 @@ citizen's case under a procedure; its status changes only through
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -48,6 +49,14 @@ class TimeLimitUnit(models.TextChoices):
     WORKING_DAYS = "working_days", _("working days")
     WORKING_HOURS = "working_hours", _("working hours")
     DAYS = "days", _("calendar days")
+
+
+class Channel(models.TextChoices):
+    """How the dossier reached the unit: the online filing rate (docs/0009) counts them."""
+
+    ONLINE = "online", _("Online")
+    COUNTER = "counter", _("At the one-stop counter")
+    POST = "post", _("By post")
 
 
 class OnlineLevel(models.TextChoices):
@@ -180,6 +189,14 @@ class Dossier(Case):
         _("outcome"), max_length=10, blank=True, choices=[("approved", _("Approved")), ("refused", _("Refused"))]
     )
     supplement_count = models.PositiveSmallIntegerField(_("supplement requests"), default=0)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.ONLINE)
+    satisfaction = models.PositiveSmallIntegerField(
+        _("satisfaction (1-5)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text=_("The applicant's rating once the result is returned."),
+    )
     # Transfers wait for the receiving unit to accept or return them (with a reason code).
     pending_transfer_unit = models.ForeignKey(
         "tiers.Unit",
@@ -202,6 +219,14 @@ class Dossier(Case):
             models.Index(fields=["assigned_to", "status"], name="dossier_assignee_idx"),
             models.Index(fields=["applicant", "-created_at"], name="dossier_applicant_idx"),
             models.Index(fields=["status", "due_at"], name="dossier_clock_idx"),
+            # The dashboards' aggregates are recounted per day of filing (govportal.dashboard).
+            models.Index(fields=["submitted_at"], name="dossier_submitted_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(satisfaction__isnull=True) | models.Q(satisfaction__gte=1, satisfaction__lte=5),
+                name="dossier_satisfaction_1_5",
+            )
         ]
 
     def __str__(self) -> str:

@@ -160,6 +160,8 @@ EVENT_LABELS = {
     "escalated_to_head": _("Escalated to the head of unit"),
     "escalated_to_city": _("Escalated to the city"),
 }
+# Events whose label carries a value from the event's data (the table's label is the button's).
+EVENT_LABELS_WITH_DATA = {"rate": _("Service rated %(rating)s/5")}
 # Internal work the citizen does not need to follow (who took it, the officers' reminders).
 STAFF_ONLY_EVENTS = frozenset({"claim", "assign", "due_soon", "escalated_to_head", "escalated_to_city"})
 
@@ -176,6 +178,8 @@ def timeline(*, dossier: Dossier, for_citizen: bool = False) -> list[DossierEven
     for event in events:
         rule = workflow.ACTIONS.get(event.action)
         event.label = str(rule.label) if rule else str(EVENT_LABELS.get(event.action, event.action))
+        if event.action in EVENT_LABELS_WITH_DATA:
+            event.label = str(EVENT_LABELS_WITH_DATA[event.action]) % {"rating": event.data.get("rating", "?")}
         new_due = event.data.get("new_due_at") if event.action == "apologise" else None
         event.new_due_at = datetime.fromisoformat(new_due) if new_due else None
     return events

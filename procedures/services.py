@@ -323,6 +323,7 @@ def dossier_transition(
     result_upload=None,
     new_due_at: datetime | None = None,
     assignee=None,
+    rating: int | None = None,
     expected_version: int | None = None,
     eid_level: int | None = None,
     now: datetime | None = None,
@@ -331,7 +332,7 @@ def dossier_transition(
 
     Check, change, audit, then notify on commit; two officers acting at once
     cannot both succeed. `eid_level` is the e-ID level of the caller's login:
-    submission checks it.
+    submission checks it. `rating` is the applicant's 1-5 for "rate".
     """
     return TRANSITIONS.apply(
         case=dossier,
@@ -346,6 +347,7 @@ def dossier_transition(
         new_due_at=new_due_at,
         assignee=assignee,
         eid_level=eid_level,
+        rating=rating,
     )
 
 
@@ -615,6 +617,22 @@ def _apologise(dossier, *, new_due_at, now, **kwargs):
     }
 
 
+def _rate(dossier, *, rating=None, **kwargs):
+    """The applicant's rating of the service, 1-5 (the satisfaction indicator): the latest counts.
+
+    Checked here, so the page and the API refuse the same values; a bool is not
+    a rating even though Python counts it as an int. The event keeps the rating
+    it replaces, so a change of mind stays in the trail.
+    """
+    if not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5:
+        raise DossierError(
+            "invalid", _("Some fields are not valid."), extra={"errors": {"rating": _("Choose a rating from 1 to 5.")}}
+        )
+    previous = dossier.satisfaction
+    dossier.satisfaction = rating
+    return {"rating": rating, "previous": previous}
+
+
 _EFFECTS = {
     "submit": _submit,
     "request_supplement": _request_supplement,
@@ -625,6 +643,7 @@ _EFFECTS = {
     "accept_transfer": _accept_transfer,
     "return_transfer": _return_transfer,
     "apologise": _apologise,
+    "rate": _rate,
 }
 
 TRANSITIONS = Transitions(

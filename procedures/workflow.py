@@ -69,6 +69,12 @@ PREVIOUS = "previous"
 
 S = DossierStatus
 
+# Once the unit has finished, whatever the outcome (result returned, refused, not received), the
+# applicant may rate the service (the satisfaction indicator, issue 11). Rating again replaces the
+# rating: each one is an event that keeps the previous value. A withdrawn dossier is the citizen's
+# own ending and is not rated.
+RATEABLE = frozenset({DossierStatus.RESULT_RETURNED, DossierStatus.STOPPED, DossierStatus.NOT_RECEIVED})
+
 
 RULES = [
     Rule("submit", frozenset({S.DRAFT}), S.SUBMITTED, frozenset({APPLICANT}), _("Submit")),
@@ -195,6 +201,8 @@ RULES = [
         _("Apologise and set a new date"),
         needs_note=True,
     ),
+    # The rating itself (an integer 1-5) is checked by the service (`services._rate`); no status change.
+    Rule("rate", RATEABLE, None, frozenset({APPLICANT}), _("Rate the service")),
     Rule("claim", frozenset(OPEN), None, frozenset({STAFF}), _("Take this dossier")),
     Rule("assign", frozenset(OPEN), None, frozenset({HEAD}), _("Assign to an officer")),
 ]

@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("procedures.api.urls")),
     path("", include("feedback.api.urls")),
     path("", include("payments.api")),
+    path("stats/", include("govportal.dashboard.api_urls")),
 ]

@@ -96,6 +96,8 @@ CELERY_BEAT_SCHEDULE = {
     "payments-reconcile": {"task": "payments.reconcile", "schedule": timedelta(minutes=5)},
     # Yesterday's reconciliation report per unit that had payments (01:00 local: CELERY_TIMEZONE).
     "payments-daily-report": {"task": "payments.daily_report", "schedule": crontab(hour=1, minute=0)},
+    # The dashboards' aggregates: recount the days whose cases changed or turned late (docs/0009).
+    "dashboard-stats-refresh": {"task": "dashboard.stats_refresh", "schedule": timedelta(minutes=1)},
 }
 
 # Routing and clocks, configurable per deployment.

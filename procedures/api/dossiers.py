@@ -379,6 +379,13 @@ class DossierActionApi(APIView):
         result = serializers.FileField(
             required=False, allow_null=True, allow_empty_file=True, help_text="Result document (decide; multipart)."
         )
+        # Only parsed here: the service says which values are a rating (1-5), for the page and the API alike.
+        rating = serializers.IntegerField(
+            required=False,
+            allow_null=True,
+            default=None,
+            help_text="The applicant's rating of the service, 1 (very dissatisfied) to 5 (very satisfied) (rate).",
+        )
 
     @extend_schema(
         tags=TAGS,
@@ -422,6 +429,7 @@ class DossierActionApi(APIView):
             result_upload=data.get("result"),
             new_due_at=data.get("new_due_at"),
             assignee=assignee,
+            rating=data["rating"],
             expected_version=data.get("version"),
         )
         return Response(_detail(request, dossier), status=status.HTTP_200_OK)

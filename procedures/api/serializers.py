@@ -123,6 +123,11 @@ class DossierDetailOutputSerializer(DossierListOutputSerializer):
     payment_request = serializers.SerializerMethodField(
         help_text="While the dossier waits for payment: the amount from the fee lines; otherwise null."
     )
+    satisfaction = serializers.IntegerField(
+        allow_null=True,
+        help_text="The applicant's latest rating of the service, 1-5 (action `rate`, once the unit has finished); "
+        "null until rated.",
+    )
     version = serializers.IntegerField(help_text="Send it back with an action: a stale version is refused (409).")
     assigned_to = serializers.SerializerMethodField(help_text="Staff only; null for the applicant.")
     documents = DocumentOutputSerializer(many=True, source="documents.all")

@@ -1,7 +1,7 @@
 """The citizen's side of dossiers, server-rendered and working without JavaScript.
 
 Filing (start, draft, review, submit), "my dossiers", one dossier with its
-timeline, supplement and withdrawal, document downloads (shared with
+timeline, supplement, withdrawal and rating, document downloads (shared with
 officers), the appointment slip, and public tracking by code.
 
 Views parse input, call one service or selector, and render. Another
@@ -24,6 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from govportal.api.errors import ApplicationError
+from govportal.cases import pages
 from govportal.ratelimit import rate_limited, too_many_requests
 from govportal.tiers.selectors import receiving_units_for
 from identity import access
@@ -32,6 +33,7 @@ from procedures import form_rules, selectors, services, workflow
 from procedures.forms import (
     FIELD_PREFIX,
     DraftForm,
+    RateForm,
     StartForm,
     SubmitForm,
     SupplementForm,
@@ -334,8 +336,10 @@ def _own_dossier(request, code):
     return dossier
 
 
-def _dossier_page(request, dossier, *, supplement_form=None, withdraw_form=None, status=200):
+def _dossier_page(request, dossier, *, supplement_form=None, withdraw_form=None, rate_form=None, status=200):
     events = selectors.timeline(dossier=dossier, for_citizen=True)
+    # Offered when the service would take it (the table's statuses, the applicant), as the API's list.
+    offered = {rule.action for rule in services.actions_available(dossier=dossier, user=request.user)}
     documents = list(dossier.documents.all())
     last_request = next((e for e in reversed(events) if e.action == "request_supplement"), None)
     closing = next((e for e in reversed(events) if e.to_status == dossier.status and e.note), None)
@@ -359,14 +363,37 @@ def _dossier_page(request, dossier, *, supplement_form=None, withdraw_form=None,
         "closing_note": closing.note if closing and dossier.status in (S.NOT_RECEIVED, S.STOPPED) else "",
         "next_step": NEXT_STEPS.get(dossier.status, ""),
         "has_slip": dossier.received_at is not None,
+        "can_rate": "rate" in offered,
+        "rate_form": rate_form or RateForm(initial={"rating": dossier.satisfaction}),
     }
     return render(request, "procedures/citizen/dossier.html", context, status=status)
 
 
 @citizen_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def my_dossier(request, code):
-    return _dossier_page(request, _own_dossier(request, code))
+    """The dossier page; its rating form posts here (action=rate), as the 1022 report page's does."""
+    dossier = _own_dossier(request, code)
+    if request.method == "GET":
+        return _dossier_page(request, dossier)
+    if request.POST.get("action") != "rate":
+        messages.error(request, _("Choose what to do."))
+        return redirect("my-dossier", code=dossier.code)
+    form = RateForm(request.POST)
+    if not form.is_valid():
+        return _dossier_page(request, dossier, rate_form=form, status=400)
+    try:
+        services.dossier_transition(
+            dossier=dossier, action="rate", actor=request.user, rating=form.cleaned_data["rating"]
+        )
+    except DossierError as error:
+        if error.code == "invalid":
+            pages.add_service_errors(form, error)
+            return _dossier_page(request, dossier, rate_form=form, status=400)
+        messages.error(request, error.detail)  # not rateable now (status), or someone else's
+        return redirect("my-dossier", code=dossier.code)
+    messages.success(request, _("Thank you for rating the service."))
+    return redirect("my-dossier", code=dossier.code)
 
 
 @citizen_required

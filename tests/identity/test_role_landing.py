@@ -30,24 +30,27 @@ RESTRICTED = {
     "/me/",
     "/workbench/",
     "/overview/",
+    "/dashboard/city/",
+    "/dashboard/unit/26743/",
+    "/dashboard/unit/26740/",
     "/admin/",
 }
 MENUS = {
     None: {"/login/"},
     CITIZEN: {"/my/dossiers/", "/feedback/mine/", "/notifications/", "/me/"},
     "officer.benthanh": {"/workbench/", "/payments/unit/", "/notifications/", "/me/"},
-    "head.saigon": {"/workbench/", "/payments/unit/", "/notifications/", "/me/"},
+    "head.saigon": {"/workbench/", "/dashboard/unit/26740/", "/payments/unit/", "/notifications/", "/me/"},
     "officer.congan": {"/workbench/", "/payments/unit/", "/notifications/", "/me/"},
-    "admin.city": {"/overview/", "/payments/reports/", "/admin/", "/notifications/", "/me/"},
-    "operator": {"/overview/", "/payments/reports/", "/admin/", "/notifications/", "/me/"},
+    "admin.city": {"/overview/", "/dashboard/city/", "/payments/reports/", "/admin/", "/notifications/", "/me/"},
+    "operator": {"/overview/", "/dashboard/city/", "/payments/reports/", "/admin/", "/notifications/", "/me/"},
 }
 LANDINGS = {
     "officer.benthanh": "/workbench/",
     "head.saigon": "/workbench/",
     "officer.congan": "/workbench/",
     "officer.nongnghiep": "/workbench/",
-    "admin.city": "/overview/",
-    "operator": "/overview/",
+    "admin.city": "/dashboard/city/",
+    "operator": "/dashboard/city/",
 }
 
 
@@ -110,7 +113,7 @@ def test_a_staff_member_with_nothing_to_administer_gets_no_administration_link(d
     posting_ensure(user=user, unit=Unit.objects.get(code="79"), role="city_admin")
     Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "unused"})
     links = header_links(client_as("admin.new").get("/").content.decode())
-    assert links & RESTRICTED == {"/overview/", "/payments/reports/", "/notifications/", "/me/"}
+    assert links & RESTRICTED == {"/overview/", "/dashboard/city/", "/payments/reports/", "/notifications/", "/me/"}
 
 
 # --- landing after login -------------------------------------------------------------
@@ -130,7 +133,7 @@ def test_a_next_parameter_still_wins_over_the_landing(client, demo_users):
 
 
 @pytest.mark.parametrize(
-    ("username", "landing"), [(CITIZEN, "/me/"), ("officer.tuphap", "/workbench/"), ("admin.city", "/overview/")]
+    ("username", "landing"), [(CITIZEN, "/me/"), ("officer.tuphap", "/workbench/"), ("admin.city", "/dashboard/city/")]
 )
 def test_the_login_page_sends_a_logged_in_user_to_their_landing(demo_users, username, landing):
     response = client_as(username).get("/login/")

@@ -1,0 +1,100 @@
+"""Counts of 1022 reports behind the dashboards' indicators, per unit or category and day of filing (docs/0009).
+
+Each report counts for the unit answering for it on the local day it was
+recorded. A report merged into another (rejected as a duplicate) is not
+counted: the original stands for every reporter. Spam is not counted either.
+The counts:
+
+* total: reports recorded;
+* evaluated / on_time / late_open: judged once answered or rejected, or late
+  (the one definition of overdue, `overdue_q`: a committed date never counts,
+  a reopened report runs again to the same legal date);
+* answered / reopened: answers given, and reports the reporter reopened;
+* rated / satisfied / rating_sum: ratings of the answer (satisfied: 4 or 5).
+"""
+
+from datetime import date, datetime, timedelta
+
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import Coalesce, TruncDate
+
+from feedback.models import Report
+from feedback.workflow import OPEN, RejectionReason
+from govportal.cases.models import overdue_q
+from procedures.indicators import SATISFIED_FROM, day_start, days_q, local_zone
+
+COUNTERS = ("total", "evaluated", "on_time", "late_open", "answered", "reopened", "rated", "satisfied", "rating_sum")
+
+NOT_COUNTED = (RejectionReason.DUPLICATE, RejectionReason.SPAM)
+
+
+def _counted():
+    return Report.objects.filter(submitted_at__isnull=False).exclude(rejection_reason__in=NOT_COUNTED)
+
+
+def _counts(now: datetime) -> dict:
+    judged = Q(due_at__isnull=False)
+    finished = Q(decided_at__isnull=False) | Q(closed_at__isnull=False)
+    late = overdue_q(now)
+    unfinished = Q(decided_at__isnull=True, closed_at__isnull=True)
+    return {
+        "total": Count("id"),
+        "evaluated": Count("id", filter=judged & (finished | late)),
+        "on_time": Count("id", filter=judged & finished & ~late),
+        "late_open": Count("id", filter=judged & unfinished & late),
+        "answered": Count("id", filter=Q(answered_at__isnull=False)),
+        "reopened": Count("id", filter=Q(answered_at__isnull=False, reopen_count__gt=0)),
+        "rated": Count("id", filter=Q(satisfaction__isnull=False)),
+        "satisfied": Count("id", filter=Q(satisfaction__gte=SATISFIED_FROM)),
+        "rating_sum": Coalesce(Sum("satisfaction"), 0),
+    }
+
+
+def report_counts(*, now: datetime, by: str = "unit", days=None, unit_id=None, day_from=None, day_to=None):
+    """The counters grouped by ("unit" or "category") and local day of filing: a list of dicts."""
+    key = {"unit": "acting_unit", "category": "category__code"}[by]
+    reports = _counted()
+    if days is not None:
+        reports = reports.filter(days_q(days))
+    if day_from is not None:
+        reports = reports.filter(submitted_at__gte=day_start(day_from))
+    if day_to is not None:
+        reports = reports.filter(submitted_at__lt=day_start(day_to + timedelta(days=1)))
+    reports = reports.alias(acting_unit=Coalesce("handling_unit_id", "receiving_unit_id"))
+    if unit_id is not None:
+        reports = reports.filter(acting_unit=unit_id)
+    rows = (
+        reports.annotate(group=F(key), day=TruncDate("submitted_at", tzinfo=local_zone()))
+        .values("group", "day")
+        .annotate(**_counts(now))
+        .order_by()
+    )
+    return list(rows)
+
+
+def days_turning_late(*, since: datetime, until: datetime) -> set[date]:
+    """Filing days of open reports whose legal due date passed in (since, until]."""
+    crossed = Report.objects.filter(
+        status__in=OPEN,
+        decided_at__isnull=True,
+        closed_at__isnull=True,
+        paused_at__isnull=True,
+        due_at__gt=since,
+        due_at__lte=until,
+        submitted_at__isnull=False,
+    )
+    return set(
+        crossed.annotate(day=TruncDate("submitted_at", tzinfo=local_zone())).values_list("day", flat=True).distinct()
+    )
+
+
+def late_reports(*, unit_id: int, day_from: date, day_to: date, now: datetime):
+    """The reports behind a unit's late count in a period (drill-down), latest due first."""
+    return (
+        _counted()
+        .filter(submitted_at__gte=day_start(day_from), submitted_at__lt=day_start(day_to + timedelta(days=1)))
+        .alias(acting_unit=Coalesce("handling_unit_id", "receiving_unit_id"))
+        .filter(overdue_q(now), acting_unit=unit_id)
+        .select_related("category", "assigned_to", "handling_unit", "receiving_unit")
+        .order_by("-due_at", "-id")
+    )

@@ -1,0 +1,223 @@
+"""Keeping the per-day aggregates equal to a recount of the cases (docs/0009).
+
+Two things change a day's counts: an event of a case filed that day (every
+state change writes one: `mark_stale` listens to the event models), and time,
+which makes an open case late when its legal due date passes
+(`days_turning_late`). `stats_refresh` recounts exactly those days, one
+aggregate query per kind, so its cost follows the activity, not the size of
+the city. `stats_rebuild` recounts everything (after a bulk import).
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from feedback import indicators as report_indicators
+from govportal.dashboard.models import (
+    CountedUntil,
+    DossierFieldDay,
+    DossierUnitDay,
+    DossierUnitMonth,
+    ReportCategoryDay,
+    ReportUnitDay,
+    ReportUnitMonth,
+    StaleDay,
+)
+from procedures import indicators as dossier_indicators
+
+BATCH = 5000
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    counts: object  # callable(now=, by=, days=) -> rows
+    days_turning_late: object
+    tables: tuple  # (model, "by" value, group field name)
+    months: tuple  # (per-day model, per-month model) of the units' counts
+
+
+KINDS = {
+    "dossier": Kind(
+        "dossier",
+        dossier_indicators.dossier_counts,
+        dossier_indicators.days_turning_late,
+        ((DossierUnitDay, "unit", "unit_id"), (DossierFieldDay, "field", "field")),
+        (DossierUnitDay, DossierUnitMonth),
+    ),
+    "report": Kind(
+        "report",
+        report_indicators.report_counts,
+        report_indicators.days_turning_late,
+        ((ReportUnitDay, "unit", "unit_id"), (ReportCategoryDay, "category", "category")),
+        (ReportUnitDay, ReportUnitMonth),
+    ),
+}
+
+
+def local_day(instant: datetime) -> date:
+    return timezone.localdate(instant, timezone=dossier_indicators.local_zone())
+
+
+def mark_stale(kind: str, submitted_at: datetime | None) -> None:
+    """The day this case was filed needs a recount (nothing for a draft)."""
+    if submitted_at is not None:
+        StaleDay.objects.create(kind=kind, day=local_day(submitted_at))
+
+
+def _rows(kind: Kind, model, by: str, group_field: str, *, now: datetime, days=None) -> list:
+    rows = []
+    for counts in kind.counts(now=now, by=by, days=days):
+        group, day = counts.pop("group"), counts.pop("day")
+        if group is None:
+            continue
+        rows.append(model(day=day, **{group_field: group}, **counts))
+    return rows
+
+
+def _recount(kind: Kind, *, now: datetime, days=None) -> None:
+    """Replace the rows of these days (all days when None) with a fresh count."""
+    for model, by, group_field in kind.tables:
+        rows = _rows(kind, model, by, group_field, now=now, days=days)
+        stale = model.objects.all() if days is None else model.objects.filter(day__in=days)
+        stale.delete()
+        model.objects.bulk_create(rows, batch_size=BATCH)
+    _roll_up(kind, months=None if days is None else {day.replace(day=1) for day in days})
+
+
+def counter_names(model) -> list[str]:
+    return [
+        f.name for f in model._meta.concrete_fields if f.name not in ("id", "unit", "day", "month", "field", "category")
+    ]
+
+
+def _month_q(months) -> Q:
+    query = Q(pk__in=[])
+    for month in months:
+        following = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+        query |= Q(day__gte=month, day__lt=following)
+    return query
+
+
+def _roll_up(kind: Kind, *, months=None) -> None:
+    """Replace the month rows of these months (all when None) with the sums of their day rows."""
+    day_model, month_model = kind.months
+    names = counter_names(month_model)
+    days = day_model.objects.all() if months is None else day_model.objects.filter(_month_q(months))
+    sums = days.annotate(month=TruncMonth("day")).values("unit_id", "month").annotate(**{n: Sum(n) for n in names})
+    rows = [month_model(**row) for row in sums.order_by()]
+    stale = month_model.objects.all() if months is None else month_model.objects.filter(month__in=months)
+    stale.delete()
+    month_model.objects.bulk_create(rows, batch_size=BATCH)
+
+
+def _lock_clock(name: str) -> CountedUntil | None:
+    """One refresh of a kind at a time (the advisory lock also covers the very first, when no row exists yet)."""
+    connection = transaction.get_connection()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"dashboard.refresh.{name}"])
+    return CountedUntil.objects.select_for_update().filter(kind=name).first()
+
+
+def stats_refresh(*, now: datetime | None = None) -> dict[str, int]:
+    """Recount the days that changed since the last refresh; the first refresh of a kind counts everything.
+
+    Returns how many days each kind recounted. Concurrent refreshes wait for
+    each other on the kind's clock row.
+    """
+    now = now or timezone.now()
+    recounted = {}
+    for kind in KINDS.values():
+        with transaction.atomic():
+            clock = _lock_clock(kind.name)
+            if clock is None:
+                recounted[kind.name] = _rebuild_kind(kind, now=now)
+                continue
+            marks = list(StaleDay.objects.filter(kind=kind.name).values_list("id", "day"))
+            days = {day for _, day in marks}
+            if now > clock.at:
+                days |= kind.days_turning_late(since=clock.at, until=now)
+            if days:
+                _recount(kind, now=now, days=days)
+            StaleDay.objects.filter(id__in=[mark_id for mark_id, _ in marks]).delete()
+            clock.at = max(clock.at, now)
+            clock.save(update_fields=["at"])
+            recounted[kind.name] = len(days)
+    return recounted
+
+
+def _rebuild_kind(kind: Kind, *, now: datetime) -> int:
+    marks = list(StaleDay.objects.filter(kind=kind.name).values_list("id", flat=True))
+    _recount(kind, now=now)
+    StaleDay.objects.filter(id__in=marks).delete()
+    CountedUntil.objects.update_or_create(kind=kind.name, defaults={"at": now})
+    return -1
+
+
+def roll_up_months() -> None:
+    """Sum every day row into its month row again (after day rows were written by hand: tests, repairs)."""
+    for kind in KINDS.values():
+        _roll_up(kind)
+
+
+def stats_rebuild(*, now: datetime | None = None) -> None:
+    """Recount every day of every kind (after a bulk import, or to repair)."""
+    now = now or timezone.now()
+    for kind in KINDS.values():
+        with transaction.atomic():
+            _lock_clock(kind.name)
+            _rebuild_kind(kind, now=now)
+
+
+def counted_until() -> datetime | None:
+    """When the figures were last brought up to date (the pages say "as of")."""
+    times = list(CountedUntil.objects.values_list("at", flat=True))
+    return min(times) if len(times) == len(KINDS) else None
+
+
+def recount_everything(*, now: datetime) -> dict[str, list[dict]]:
+    """What the tables would hold after a full recount at `now`, without writing (tests compare)."""
+    result = {}
+    for kind in KINDS.values():
+        for model, by, group_field in kind.tables:
+            rows = _rows(kind, model, by, group_field, now=now)
+            result[model.__name__] = sorted(_as_dict(row, group_field) for row in rows)
+            if model is kind.months[0]:
+                result[kind.months[1].__name__] = _months_of(kind.months[1], rows)
+    return result
+
+
+def _months_of(month_model, day_rows) -> list:
+    """The month rows a recount's day rows add up to (in Python: the recount does not write)."""
+    names = counter_names(month_model)
+    months: dict[tuple, dict] = {}
+    for row in day_rows:
+        into = months.setdefault((row.unit_id, row.day.replace(day=1)), dict.fromkeys(names, 0))
+        for name in names:
+            into[name] += getattr(row, name)
+    rows = [month_model(unit_id=unit_id, month=month, **sums) for (unit_id, month), sums in months.items()]
+    return sorted(_as_dict(row, "unit_id") for row in rows)
+
+
+def stored(model, group_field: str) -> list:
+    return sorted(_as_dict(row, group_field) for row in model.objects.all())
+
+
+def stored_everything() -> dict[str, list]:
+    """What the tables hold, in the shape of `recount_everything`."""
+    result = {}
+    for kind in KINDS.values():
+        for model, _by, group_field in kind.tables:
+            result[model.__name__] = stored(model, group_field)
+        result[kind.months[1].__name__] = stored(kind.months[1], "unit_id")
+    return result
+
+
+def _as_dict(row, group_field: str) -> tuple:
+    fields = [f.name for f in row._meta.concrete_fields if f.name not in ("id",)]
+    return tuple((name, getattr(row, group_field if name == "unit" else name)) for name in fields)
