@@ -50,9 +50,9 @@ def _counts(now: datetime) -> dict:
     }
 
 
-def report_counts(*, now: datetime, by: str = "unit", days=None, unit_id=None, day_from=None, day_to=None):
-    """The counters grouped by ("unit" or "category") and local day of filing: a list of dicts."""
-    key = {"unit": "acting_unit", "category": "category__code"}[by]
+def report_counts(*, now: datetime, by=("unit",), days=None, unit_id=None, day_from=None, day_to=None):
+    """The counters grouped by `by` ("unit", "category" or both) and local day of filing: a list of dicts."""
+    keys = {"unit": "acting_unit", "category": "category__code"}
     reports = _counted()
     if days is not None:
         reports = reports.filter(days_q(days))
@@ -64,8 +64,10 @@ def report_counts(*, now: datetime, by: str = "unit", days=None, unit_id=None, d
     if unit_id is not None:
         reports = reports.filter(acting_unit=unit_id)
     rows = (
-        reports.annotate(group=F(key), day=TruncDate("submitted_at", tzinfo=local_zone()))
-        .values("group", "day")
+        reports.annotate(
+            **{f"by_{name}": F(keys[name]) for name in by}, day=TruncDate("submitted_at", tzinfo=local_zone())
+        )
+        .values(*(f"by_{name}" for name in by), "day")
         .annotate(**_counts(now))
         .order_by()
     )

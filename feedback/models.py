@@ -10,6 +10,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from feedback.workflow import Channel, RejectionReason, ReportStatus
@@ -192,6 +194,8 @@ class Report(Case):
             models.Index(fields=["category", "unit", "-created_at"], name="report_duplicate_idx"),
             # The dashboards' aggregates are recounted per day of filing (govportal.dashboard).
             models.Index(fields=["submitted_at"], name="report_submitted_idx"),
+            # The dashboards' drill-down: a unit's cases of a period (the unit answering: handler, else receiver).
+            models.Index(Coalesce("handling_unit", "receiving_unit"), F("submitted_at"), name="report_acting_unit_idx"),
         ]
         constraints = [
             models.CheckConstraint(

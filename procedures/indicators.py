@@ -132,13 +132,13 @@ def _counts(now: datetime) -> dict:
     }
 
 
-def dossier_counts(*, now: datetime, by: str = "unit", days=None, unit_id=None, day_from=None, day_to=None):
-    """The counters grouped by ("unit" or "field") and local day of filing: a list of dicts.
+def dossier_counts(*, now: datetime, by=("unit",), days=None, unit_id=None, day_from=None, day_to=None):
+    """The counters grouped by `by` ("unit", "field" or both) and local day of filing: a list of dicts.
 
     `days` limits to those days (the aggregates' recount), `day_from`/`day_to`
     (inclusive) to a period, `unit_id` to one unit. Without them: every dossier.
     """
-    key = {"unit": "acting_unit", "field": "procedure__field"}[by]
+    keys = {"unit": "acting_unit", "field": "procedure__field"}
     dossiers = Dossier.objects.exclude(status=DossierStatus.DRAFT).filter(submitted_at__isnull=False)
     if days is not None:
         dossiers = dossiers.filter(days_q(days))
@@ -160,8 +160,8 @@ def dossier_counts(*, now: datetime, by: str = "unit", days=None, unit_id=None, 
             reuse_eligible=_reuse_eligible_by_procedure(),
             reused_items=_JSONArrayLength("fields") + _JSONArrayLength("documents"),
         )
-        .annotate(group=F(key), day=TruncDate("submitted_at", tzinfo=local_zone()))
-        .values("group", "day")
+        .annotate(**{f"by_{name}": F(keys[name]) for name in by}, day=TruncDate("submitted_at", tzinfo=local_zone()))
+        .values(*(f"by_{name}" for name in by), "day")
         .annotate(**_counts(now))
         .order_by()
     )

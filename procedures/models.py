@@ -10,6 +10,8 @@ import uuid
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 # The one definition of overdue and due soon lives with every kind of case (docs/0006, docs/0007).
@@ -221,6 +223,10 @@ class Dossier(Case):
             models.Index(fields=["status", "due_at"], name="dossier_clock_idx"),
             # The dashboards' aggregates are recounted per day of filing (govportal.dashboard).
             models.Index(fields=["submitted_at"], name="dossier_submitted_idx"),
+            # The dashboards' drill-down: a unit's cases of a period (the unit answering: handler, else receiver).
+            models.Index(
+                Coalesce("handling_unit", "receiving_unit"), F("submitted_at"), name="dossier_acting_unit_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -64,6 +64,25 @@ class DossierUnitDay(DossierCounters):
         return f"{self.unit_id} {self.day}"
 
 
+class DossierUnitFieldDay(DossierCounters):
+    """A unit's counts per procedure field (its dashboard's chart by field): read one unit at a time."""
+
+    unit = models.ForeignKey("tiers.Unit", on_delete=models.CASCADE, related_name="+")
+    field = models.CharField(max_length=30)
+    day = models.DateField()
+
+    class Meta:
+        verbose_name = _("dossier counts of a unit, field and day")
+        verbose_name_plural = _("dossier counts per unit, field and day")
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "field", "day"], name="dossier_unit_field_day_uniq"),
+        ]
+        indexes = [models.Index(fields=["day"], name="dossier_unit_field_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.field} {self.day}"
+
+
 class DossierFieldDay(DossierCounters):
     """City-wide counts per procedure field (the chart by field)."""
 

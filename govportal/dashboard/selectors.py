@@ -18,6 +18,7 @@ from govportal.dashboard.models import (
     DossierCounters,
     DossierFieldDay,
     DossierUnitDay,
+    DossierUnitFieldDay,
     DossierUnitMonth,
     ReportCategoryDay,
     ReportCounters,
@@ -175,30 +176,19 @@ def trend(period: Period, *, every: str = "week", unit_id: int | None = None) ->
 
 
 def by_field(period: Period, *, unit_id: int | None = None) -> list[dict]:
-    """Dossier counts per procedure field: city-wide from the aggregates, or for one unit (its own dossiers)."""
-    from procedures.indicators import dossier_counts
+    """Dossier counts per procedure field, city-wide or for one unit, from the per-day tables."""
     from procedures.models import Field
 
-    if unit_id is None:
-        rows = (
-            DossierFieldDay.objects.filter(_in_period(period))
-            .values("field")
-            .annotate(**_sums(DOSSIER_COUNTERS))
-            .order_by()
-        )
-        per_field = {row["field"]: _clean(row, DOSSIER_COUNTERS) for row in rows}
-    else:
-        per_field = {}
-        for row in dossier_counts(
-            now=timezone.now(), by="field", unit_id=unit_id, day_from=period.day_from, day_to=period.day_to
-        ):
-            into = per_field.setdefault(row["group"], dict.fromkeys(DOSSIER_COUNTERS, 0))
-            for name in DOSSIER_COUNTERS:
-                into[name] += int(row[name] or 0)
+    rows = DossierFieldDay.objects if unit_id is None else DossierUnitFieldDay.objects.filter(unit_id=unit_id)
+    sums = rows.filter(_in_period(period)).values("field").annotate(**_sums(DOSSIER_COUNTERS)).order_by()
     labels = dict(Field.choices)
     result = [
-        {"field": key, "label": str(labels.get(key, key)), "counts": {"dossier": counts}}
-        for key, counts in per_field.items()
+        {
+            "field": row["field"],
+            "label": str(labels.get(row["field"], row["field"])),
+            "counts": {"dossier": _clean(row, DOSSIER_COUNTERS)},
+        }
+        for row in sums
     ]
     result.sort(key=lambda item: -item["counts"]["dossier"]["total"])
     return result

@@ -217,6 +217,7 @@ def stored_now() -> dict:
     stored = aggregates.stored_everything()
     assert set(stored) == {
         "DossierUnitDay",
+        "DossierUnitFieldDay",
         "DossierFieldDay",
         "DossierUnitMonth",
         "ReportUnitDay",
