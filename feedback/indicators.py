@@ -13,15 +13,16 @@ The counts:
 * rated / satisfied / rating_sum: ratings of the answer (satisfied: 4 or 5).
 """
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from django.db.models import Count, F, Q, Sum
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import Coalesce
 
 from feedback.models import Report
 from feedback.workflow import OPEN, RejectionReason
+from govportal.cases import indicators as calendar
+from govportal.cases.indicators import SATISFIED_FROM
 from govportal.cases.models import overdue_q
-from procedures.indicators import SATISFIED_FROM, day_start, days_q, local_zone
 
 COUNTERS = ("total", "evaluated", "on_time", "late_open", "answered", "reopened", "rated", "satisfied", "rating_sum")
 
@@ -55,18 +56,12 @@ def report_counts(*, now: datetime, by=("unit",), days=None, unit_id=None, day_f
     keys = {"unit": "acting_unit", "category": "category__code"}
     reports = _counted()
     if days is not None:
-        reports = reports.filter(days_q(days))
-    if day_from is not None:
-        reports = reports.filter(submitted_at__gte=day_start(day_from))
-    if day_to is not None:
-        reports = reports.filter(submitted_at__lt=day_start(day_to + timedelta(days=1)))
-    reports = reports.alias(acting_unit=Coalesce("handling_unit_id", "receiving_unit_id"))
+        reports = reports.filter(calendar.days_q(days))
+    reports = calendar.with_acting_unit(calendar.in_period(reports, day_from=day_from, day_to=day_to))
     if unit_id is not None:
         reports = reports.filter(acting_unit=unit_id)
     rows = (
-        reports.annotate(
-            **{f"by_{name}": F(keys[name]) for name in by}, day=TruncDate("submitted_at", tzinfo=local_zone())
-        )
+        reports.annotate(**{f"by_{name}": F(keys[name]) for name in by}, day=calendar.filing_day())
         .values(*(f"by_{name}" for name in by), "day")
         .annotate(**_counts(now))
         .order_by()
@@ -76,26 +71,14 @@ def report_counts(*, now: datetime, by=("unit",), days=None, unit_id=None, day_f
 
 def days_turning_late(*, since: datetime, until: datetime) -> set[date]:
     """Filing days of open reports whose legal due date passed in (since, until]."""
-    crossed = Report.objects.filter(
-        status__in=OPEN,
-        decided_at__isnull=True,
-        closed_at__isnull=True,
-        paused_at__isnull=True,
-        due_at__gt=since,
-        due_at__lte=until,
-        submitted_at__isnull=False,
-    )
-    return set(
-        crossed.annotate(day=TruncDate("submitted_at", tzinfo=local_zone())).values_list("day", flat=True).distinct()
-    )
+    return calendar.days_turning_late(Report.objects.all(), open_statuses=OPEN, since=since, until=until)
 
 
 def late_reports(*, unit_id: int, day_from: date, day_to: date, now: datetime):
     """The reports behind a unit's late count in a period (drill-down), latest due first."""
+    reports = calendar.in_period(_counted(), day_from=day_from, day_to=day_to)
     return (
-        _counted()
-        .filter(submitted_at__gte=day_start(day_from), submitted_at__lt=day_start(day_to + timedelta(days=1)))
-        .alias(acting_unit=Coalesce("handling_unit_id", "receiving_unit_id"))
+        calendar.with_acting_unit(reports)
         .filter(overdue_q(now), acting_unit=unit_id)
         .select_related("category", "assigned_to", "handling_unit", "receiving_unit")
         .order_by("-due_at", "-id")

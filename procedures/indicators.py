@@ -22,13 +22,13 @@ it was submitted. The counts:
 * rated / satisfied / rating_sum: the applicants' ratings (satisfied: 4 or 5).
 """
 
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
-from django.conf import settings
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Sum, Value, When
-from django.db.models.functions import Coalesce, Concat, TruncDate
+from django.db.models.functions import Coalesce, Concat
 
+from govportal.cases import indicators as calendar
+from govportal.cases.indicators import SATISFIED_FROM
 from procedures.models import Channel, Dossier, DossierDocument, DossierEvent, Procedure, overdue_q
 from procedures.workflow import OPEN, DossierStatus
 
@@ -52,24 +52,6 @@ COUNTERS = (
 
 # A second supplement request is the unit's fault in the evaluation: the dossier counts as late.
 SUPPLEMENTS_ALLOWED = 1
-SATISFIED_FROM = 4
-
-
-def local_zone() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
-
-
-def day_start(day: date) -> datetime:
-    """The first instant of a local day."""
-    return datetime.combine(day, datetime.min.time(), tzinfo=local_zone())
-
-
-def days_q(days, field: str = "submitted_at") -> Q:
-    """Cases filed on any of these local days (one range per day: the index on the filing time serves them)."""
-    query = Q(pk__in=[])
-    for day in sorted(set(days)):
-        query |= Q(**{f"{field}__gte": day_start(day), f"{field}__lt": day_start(day + timedelta(days=1))})
-    return query
 
 
 def _reuse_eligible_by_procedure() -> Case:
@@ -141,12 +123,8 @@ def dossier_counts(*, now: datetime, by=("unit",), days=None, unit_id=None, day_
     keys = {"unit": "acting_unit", "field": "procedure__field"}
     dossiers = Dossier.objects.exclude(status=DossierStatus.DRAFT).filter(submitted_at__isnull=False)
     if days is not None:
-        dossiers = dossiers.filter(days_q(days))
-    if day_from is not None:
-        dossiers = dossiers.filter(submitted_at__gte=day_start(day_from))
-    if day_to is not None:
-        dossiers = dossiers.filter(submitted_at__lt=day_start(day_to + timedelta(days=1)))
-    dossiers = dossiers.alias(acting_unit=Coalesce("handling_unit_id", "receiving_unit_id"))
+        dossiers = dossiers.filter(calendar.days_q(days))
+    dossiers = calendar.with_acting_unit(calendar.in_period(dossiers, day_from=day_from, day_to=day_to))
     if unit_id is not None:
         dossiers = dossiers.filter(acting_unit=unit_id)
     settled_events = DossierEvent.objects.filter(dossier=OuterRef("pk"), action__in=["payment_received", "fee_paid"])
@@ -160,7 +138,7 @@ def dossier_counts(*, now: datetime, by=("unit",), days=None, unit_id=None, day_
             reuse_eligible=_reuse_eligible_by_procedure(),
             reused_items=_JSONArrayLength("fields") + _JSONArrayLength("documents"),
         )
-        .annotate(**{f"by_{name}": F(keys[name]) for name in by}, day=TruncDate("submitted_at", tzinfo=local_zone()))
+        .annotate(**{f"by_{name}": F(keys[name]) for name in by}, day=calendar.filing_day())
         .values(*(f"by_{name}" for name in by), "day")
         .annotate(**_counts(now))
         .order_by()
@@ -169,32 +147,16 @@ def dossier_counts(*, now: datetime, by=("unit",), days=None, unit_id=None, day_
 
 
 def days_turning_late(*, since: datetime, until: datetime) -> set[date]:
-    """Filing days of open dossiers whose legal due date passed in (since, until]: their lateness changed with time."""
-    crossed = Dossier.objects.filter(
-        status__in=OPEN,
-        decided_at__isnull=True,
-        closed_at__isnull=True,
-        paused_at__isnull=True,
-        due_at__gt=since,
-        due_at__lte=until,
-        submitted_at__isnull=False,
-    )
-    return set(
-        crossed.annotate(day=TruncDate("submitted_at", tzinfo=local_zone())).values_list("day", flat=True).distinct()
-    )
+    """Filing days of open dossiers whose legal due date passed in (since, until]."""
+    return calendar.days_turning_late(Dossier.objects.all(), open_statuses=OPEN, since=since, until=until)
 
 
 def late_dossiers(*, unit_id: int, day_from: date, day_to: date, now: datetime):
     """The dossiers behind a unit's late count in a period (drill-down), latest due first."""
     late = overdue_q(now) | Q(supplement_count__gt=SUPPLEMENTS_ALLOWED)
+    dossiers = calendar.in_period(Dossier.objects.filter(due_at__isnull=False), day_from=day_from, day_to=day_to)
     return (
-        Dossier.objects.filter(
-            submitted_at__gte=day_start(day_from),
-            submitted_at__lt=day_start(day_to + timedelta(days=1)),
-            due_at__isnull=False,
-        )
-        .exclude(status__in=[DossierStatus.DRAFT, DossierStatus.WITHDRAWN])
-        .alias(acting_unit=Coalesce("handling_unit_id", "receiving_unit_id"))
+        calendar.with_acting_unit(dossiers.exclude(status__in=[DossierStatus.DRAFT, DossierStatus.WITHDRAWN]))
         .filter(late, acting_unit=unit_id)
         .select_related("procedure", "assigned_to", "handling_unit", "receiving_unit")
         .order_by("-due_at", "-id")

@@ -19,6 +19,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from feedback import indicators as report_indicators
+from govportal.cases import indicators as calendar
 from govportal.dashboard.models import (
     CountedUntil,
     DossierFieldDay,
@@ -69,7 +70,7 @@ KINDS = {
 
 
 def local_day(instant: datetime) -> date:
-    return timezone.localdate(instant, timezone=dossier_indicators.local_zone())
+    return timezone.localdate(instant, timezone=calendar.local_zone())
 
 
 def mark_stale(kind: str, submitted_at: datetime | None) -> None:
