@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from govportal.api.errors import ApplicationError
+from govportal.storage_guard import save_or_refuse
 
 logger = logging.getLogger(__name__)
 
@@ -153,7 +154,7 @@ def store_photo(upload, *, existing: int = 0, keep_location: bool = False) -> St
     cleaned, fmt, width, height = clean_image(_read(upload), keep_location=keep_location)
     _magic, content_type, extension = FORMATS[fmt]
     wanted = f"reports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{extension}"
-    stored_name = photo_storage().save(wanted, ContentFile(cleaned))
+    stored_name = save_or_refuse(photo_storage(), wanted, ContentFile(cleaned))  # a full disk: storage_full
     return StoredPhoto(stored_name, len(cleaned), hashlib.sha256(cleaned).hexdigest(), content_type, width, height)
 
 

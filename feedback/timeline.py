@@ -18,6 +18,7 @@ EVENT_LABELS = {
     "transfer": gettext_lazy("Sent to another unit"),
     "accept_transfer": gettext_lazy("Now handled by another unit"),
     "overdue": gettext_lazy("The legal due date has passed"),
+    "contact_erased": gettext_lazy("Contact details erased at the end of their retention period"),
 }
 # What staff read besides (the clocks' reminders to the unit).
 STAFF_EVENT_LABELS = {

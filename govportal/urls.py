@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from govportal import health, views
 from govportal.tiers import views as tier_views
@@ -32,7 +32,12 @@ urlpatterns = [
     path("scorecard/", include("govportal.dashboard.urls_public")),
     path("api/v1/", include("govportal.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # The init script as its own request and no inline style: the Content-Security-Policy allows nothing inline.
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="schema", template_name="api/swagger_ui.html"),
+        name="swagger-ui",
+    ),
 ]
 
 if settings.PAYGOV_SIM_ENABLED:

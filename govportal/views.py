@@ -1,8 +1,12 @@
 """Site-wide pages: home and the error pages (JSON under /api/)."""
 
+import sys
+
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+
+from govportal.db_outage import is_database_outage, outage_response
 
 
 def home(request):
@@ -10,7 +14,7 @@ def home(request):
 
 
 def _wants_json(request) -> bool:
-    return request.path.startswith("/api/")
+    return request.path == "/api" or request.path.startswith("/api/")
 
 
 def page_not_found(request, exception=None):
@@ -20,6 +24,8 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
+    if is_database_outage(sys.exc_info()[1]):  # raised outside a view (e.g. loading the session): 503, not 500
+        return outage_response(request)
     if _wants_json(request):
         return JsonResponse(
             {"code": "server_error", "detail": _("Something went wrong on our side. Please try again later.")},

@@ -9,10 +9,14 @@
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.providers.base.constants import AuthError
+from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
+from govportal.ratelimit import client_address
+from identity import lockout
 from identity.access import is_staff_member
 from identity.eid.claims import identity_from_claims
 from identity.landing import landing_url
@@ -39,6 +43,16 @@ class PortalAccountAdapter(DefaultAccountAdapter):
             return redirect("login")
         return super().pre_login(request, user, **kwargs)
 
+    def get_client_ip(self, request):
+        """allauth's per-address limits see the client as the rest of the portal does (trusted proxies only)."""
+        return client_address(request)
+
+    def pre_authenticate(self, request, **credentials):
+        """Staff lockout per (name, address) and per address (identity.lockout), not allauth's per name."""
+        found = lockout.attempt_check(request=request, username=credentials.get("username", ""))
+        if found:
+            raise forms.ValidationError(lockout.refused_message(found), code="too_many_login_attempts")
+
     def get_login_redirect_url(self, request):
         """Each role lands on its own work (a `next` parameter still wins: allauth checks it first)."""
         return landing_url(request.user)
@@ -59,6 +73,13 @@ class PortalSocialAccountAdapter(DefaultSocialAccountAdapter):
             # account made before e-ID): attach the e-ID to it, never a second one.
             citizen_update_from_eid(user=existing, identity=identity)
             sociallogin.connect(request, existing)
+
+    def on_authentication_error(self, request, provider, error=None, exception=None, extra_context=None):
+        """Every refused e-ID login is audited with its reason (a wrong nonce, audience, signature...)."""
+        if error != AuthError.CANCELLED:
+            code = getattr(exception, "code", None) or str(error or "unknown")
+            account_event_record(user=None, action="eid_refused", request=request, code=str(code)[:100])
+        return super().on_authentication_error(request, provider, error, exception, extra_context)
 
     def populate_user(self, request, sociallogin, data):
         identity = identity_from_claims(sociallogin.account.extra_data["id_token"])

@@ -1,8 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from govportal.admin_mixins import AuditTrailAdmin
+from identity import lockout
 from identity.models import AccountEvent, User
 
 
@@ -15,6 +16,14 @@ class UserAdmin(DjangoUserAdmin):
     fieldsets = DjangoUserAdmin.fieldsets + (
         (_("Citizen"), {"fields": ("personal_id", "full_name", "birth_date", "phone", "eid_level", "residence_unit")}),
     )
+    actions = ["unlock_logins"]
+
+    @admin.action(description=_("Unlock logins locked after failed attempts"), permissions=["change"])
+    def unlock_logins(self, request, queryset):
+        """Ends every failed-login lock on these user names (audited: identity.lockout)."""
+        for user in queryset:
+            lockout.unlock(username=user.username, by=request.user, request=request)
+        self.message_user(request, _("Logins unlocked: %(count)d.") % {"count": queryset.count()}, messages.SUCCESS)
 
 
 @admin.register(AccountEvent)

@@ -147,7 +147,7 @@ def contact_preferences_update(*, user: User, data: dict) -> User:
 
 def account_event_record(*, user, action: str, request=None, **detail) -> None:
     """Append one row to the account audit trail."""
+    from identity.lockout import address_of
     from identity.models import AccountEvent
 
-    ip = request.META.get("REMOTE_ADDR") if request is not None else None
-    AccountEvent.objects.create(user=user, action=action, detail=detail, ip_address=ip)
+    AccountEvent.objects.create(user=user, action=action, detail=detail, ip_address=address_of(request))

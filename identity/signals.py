@@ -5,9 +5,11 @@ Signals are the right tool here: allauth must not know about the portal's audit 
 
 from allauth.account.signals import user_logged_in
 from allauth.mfa.signals import authenticator_added, authenticator_removed
+from django.contrib import messages
 from django.contrib.auth.signals import user_logged_out, user_login_failed
 from django.dispatch import receiver
 
+from identity import lockout
 from identity.services import account_event_record
 
 
@@ -18,6 +20,9 @@ def _logged_in(sender, request, user, **kwargs):
         level = request.session.get("eid_level") if request is not None else None
         account_event_record(user=user, action="eid_login", request=request, eid_level=level)
     else:
+        notice = lockout.failures_notice(user=user)  # before this login becomes "the last one"
+        if notice and request is not None:
+            messages.warning(request, notice)
         account_event_record(user=user, action="staff_login", request=request)
 
 
@@ -29,7 +34,7 @@ def _logged_out(sender, request, user, **kwargs):
 
 @receiver(user_login_failed)
 def _login_failed(sender, credentials, request=None, **kwargs):
-    account_event_record(user=None, action="login_failed", request=request, username=credentials.get("username", ""))
+    lockout.failure_record(request=request, username=credentials.get("username", ""))
 
 
 @receiver(authenticator_added)

@@ -27,6 +27,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from govportal.ratelimit import client_address
 from identity import access
 from payments import selectors, services
 from payments.models import Payment
@@ -60,8 +61,8 @@ def _errors(*codes: int, **overrides: str) -> dict:
 
 
 def _client_ip(request) -> str:
-    """The caller's address as the web server saw it (sent to the gateway with the payment)."""
-    return request.META.get("REMOTE_ADDR", "")
+    """The caller's address through the trusted proxies (sent to the gateway with the payment)."""
+    return client_address(request)
 
 
 def _return_url(request, payment: Payment) -> str:

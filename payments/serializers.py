@@ -29,7 +29,9 @@ class PaymentErrorOutputSerializer(serializers.Serializer):
         "idempotency_key_reused..."
     )
     detail = serializers.CharField()
-    errors = serializers.DictField(required=False, help_text="Field -> messages, for code 'invalid'.")
+    errors = serializers.DictField(
+        child=serializers.JSONField(), required=False, help_text="Field -> messages (nested for form_data)."
+    )
 
 
 @extend_schema_serializer(component_name="PaymentCreateInput")

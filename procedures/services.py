@@ -1,13 +1,16 @@
 """Every write to dossiers goes through here: filing, documents and the one transition service."""
 
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from govportal import ratelimit
 from govportal.api.errors import ApplicationError
 from govportal.cases import transfers
 from govportal.cases.codes import next_number
@@ -27,7 +30,7 @@ from procedures.models import (
     DossierEvent,
     Procedure,
 )
-from procedures.uploads import discard, store_upload
+from procedures.uploads import check_upload, discard, store_upload
 from procedures.workflow import DossierStatus as S
 
 # Actions the citizen hears about (by email and in the portal): procedures.notifications.MESSAGES.
@@ -79,6 +82,8 @@ def dossier_start(
 
     One transaction: a registry failure (or a refused answer) leaves no half-made draft behind.
     """
+    # Page and API alike: a citizen starts at most RATE_LIMITS["draft-create"] drafts (429 `rate_limited`).
+    ratelimit.enforce("draft-create", f"user:{applicant.pk}", error=DossierError)
     with transaction.atomic():
         dossier = dossier_draft_create(
             procedure=procedure, applicant=applicant, receiving_unit=receiving_unit, eid_level=eid_level
@@ -212,16 +217,47 @@ def document_attach(*, dossier: Dossier, actor, upload, key: str = "", role: str
     removed.
     """
     _check_attach(dossier, actor, key=key, role=role)
+    check_upload(upload)
+    _check_document_limits(dossier, upload.size)
+    _count_upload_volume(actor, upload.size)
     stored = store_upload(upload)
     try:
         with transaction.atomic():
             locked = Dossier.objects.select_for_update().select_related("procedure").get(pk=dossier.pk)
             _check_attach(locked, actor, key=key, role=role)
+            _check_document_limits(locked, stored.size)
             document = _document_record(locked, actor, stored, key=key, role=role)
     except BaseException:
         discard(stored.stored_name)
         raise
     return document
+
+
+def _check_document_limits(dossier: Dossier, adding: int) -> None:
+    """A dossier holds at most DOSSIER_MAX_DOCUMENTS of the applicant's files, DOSSIER_MAX_DOCUMENT_BYTES in all."""
+    held = dossier.documents.exclude(role=DocumentRole.RESULT).aggregate(count=Count("id"), total=Sum("size"))
+    if held["count"] >= settings.DOSSIER_MAX_DOCUMENTS:
+        raise ApplicationError(
+            "too_many_documents",
+            _("A dossier can hold at most %(max)s files.") % {"max": settings.DOSSIER_MAX_DOCUMENTS},
+        )
+    if (held["total"] or 0) + adding > settings.DOSSIER_MAX_DOCUMENT_BYTES:
+        raise ApplicationError(
+            "documents_too_large",
+            _("The files of a dossier can total at most %(size)s MB.")
+            % {"size": settings.DOSSIER_MAX_DOCUMENT_BYTES // (1024 * 1024)},
+        )
+
+
+def _count_upload_volume(actor, size: int) -> None:
+    """Bytes a citizen uploads in a day (RATE_LIMITS["upload-bytes"]); a refused file uses none (429 `upload_quota`)."""
+    wait = ratelimit.hit("upload-bytes", f"user:{actor.pk}", cost=size, refund_refused=True)
+    if wait:
+        raise ratelimit.RateLimited(
+            wait,
+            _("You have uploaded the most files allowed for today. Please try again later."),
+            code="upload_quota",
+        )
 
 
 def _document_record(dossier: Dossier, actor, stored, *, key: str, role: str) -> DossierDocument:
@@ -481,7 +517,9 @@ def _apply_clock(dossier: Dossier, effect: str, *, from_status: str, now: dateti
         dossier.status_before_pause = from_status
         if dossier.due_at and dossier.paused_at is None:
             dossier.paused_at = now
-            dossier.remaining_hours = Decimal(str(round(calendar.working_hours_between(now, dossier.due_at), 2)))
+            # Rounded up to the stored 0.01 h: rounding down would take up to 18 s off the unit's time.
+            left = Decimal(str(calendar.working_hours_between(now, dossier.due_at)))
+            dossier.remaining_hours = left.quantize(Decimal("0.01"), rounding=ROUND_CEILING)
             return {"remaining_hours": str(dossier.remaining_hours)}
         return {}
     if effect == workflow.RESUME:

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from govportal.api.errors import ApplicationError
+from govportal.storage_guard import save_or_refuse
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +98,7 @@ def store_upload(upload) -> StoredFile:
     upload.seek(0)
     now = timezone.now()
     wanted = f"dossiers/{now:%Y/%m}/{uuid.uuid4().hex}.{extension}"
-    stored_name = dossier_storage().save(wanted, upload)
+    stored_name = save_or_refuse(dossier_storage(), wanted, upload)  # a full disk: storage_full, no partial file
     return StoredFile(display_name(upload.name), stored_name, content_type, size, digest.hexdigest())
 
 

@@ -42,6 +42,19 @@ def require(*services: str) -> None:
             pytest.skip(reason)
 
 
+def _allow_truncate(sender, connection, **kwargs):
+    """The flush after transactional tests TRUNCATEs every table, the append-only ones too (govportal.audit_guard)."""
+    if connection.vendor == "postgresql":
+        with connection.connection.cursor() as cursor:
+            cursor.execute("SET govportal.allow_truncate = on")
+
+
+def pytest_configure(config):
+    from django.db.backends.signals import connection_created
+
+    connection_created.connect(_allow_truncate, dispatch_uid="tests.allow_truncate")
+
+
 def pytest_sessionfinish(session, exitstatus):
     if REQUIRE_SERVICES and exitstatus == 0:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
@@ -49,6 +62,14 @@ def pytest_sessionfinish(session, exitstatus):
         if skipped:
             session.exitstatus = 1
             print(f"\n{len(skipped)} test(s) skipped under GOVPORTAL_REQUIRE_SERVICES=1: failing the run.")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Limit counters (govportal/ratelimit.py) live in the test process's own cache: every test starts at zero."""
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture

@@ -23,10 +23,8 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from feedback import intake, selectors, services, workflow
@@ -43,7 +41,11 @@ from feedback.photos import MAX_PHOTOS_PER_REPORT, photo_response
 from feedback.services import ReportError
 from feedback.timeline import reporter_timeline, staff_timeline
 from feedback.workflow import Channel, ReportStatus
+from govportal import ratelimit
+from govportal.api.filters import QuerySerializer
 from govportal.api.pagination import PortalPagination
+from govportal.api.parsers import PortalFormParser, PortalJSONParser, PortalMultiPartParser
+from govportal.api.throttling import throttle
 from govportal.tiers.models import Unit
 from identity import access
 
@@ -67,8 +69,8 @@ def _errors(*codes: int, invalid: str = "") -> dict:
 
 
 def _client(request) -> str:
-    """The caller's address as the web server saw it (the rate limits of the one-time codes count by it)."""
-    return request.META.get("REMOTE_ADDR", "")
+    """The caller's address through the trusted proxies (the rate limits of the one-time codes count by it)."""
+    return ratelimit.client_address(request)
 
 
 def _first_message(value) -> str:
@@ -262,7 +264,7 @@ class ReportCreateInputSerializer(serializers.Serializer):
     )
 
 
-class ReportListFilterSerializer(serializers.Serializer):
+class ReportListFilterSerializer(QuerySerializer):
     status = serializers.ChoiceField(choices=ReportStatus.choices, required=False)
     overdue = serializers.BooleanField(
         required=False,
@@ -276,7 +278,7 @@ class ReportCollectionApi(APIView):
     """GET (the caller's reports) and POST (send a report) on /reports/."""
 
     pagination_class = PortalPagination
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [PortalJSONParser, PortalMultiPartParser, PortalFormParser]
 
     def get_permissions(self):
         # Anyone may send a report (without an account: with a contact proof); listing needs a login.
@@ -429,7 +431,7 @@ class ReportActionInputSerializer(serializers.Serializer):
 
 
 class ReportActionApi(APIView):
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [PortalJSONParser, PortalMultiPartParser, PortalFormParser]
 
     @extend_schema(
         tags=TAGS,
@@ -519,11 +521,8 @@ class ReportPhotoApi(APIView):
 # --- public tracking ---------------------------------------------------------------------------------------
 
 
-class ReportTrackRateThrottle(AnonRateThrottle):
-    """30 look-ups a minute per IP, as the dossiers' tracking: enough for a person, too slow to enumerate codes."""
-
-    scope = "report_track"
-    rate = "30/min"
+# The report tracking page's budget (settings.RATE_LIMITS "report-track", "report-track-miss" for unknown codes).
+ReportTrackRateThrottle = throttle("report-track")
 
 
 class ReportTrackApi(APIView):
@@ -543,6 +542,7 @@ class ReportTrackApi(APIView):
     def get(self, request, code):
         tracking = selectors.report_tracking(code)
         if tracking is None:
+            ratelimit.missed(request, "report-track")
             raise Http404
         return Response(ReportTrackOutputSerializer(tracking).data)
 

@@ -54,7 +54,7 @@ class ReportErrorOutputSerializer(serializers.Serializer):
     )
     detail = serializers.CharField()
     errors = serializers.DictField(
-        child=serializers.CharField(), required=False, help_text="Field -> message, for code `invalid`."
+        child=serializers.JSONField(), required=False, help_text="Field -> messages, for code `invalid`."
     )
 
 

@@ -26,12 +26,9 @@ with the same HTTP status: 400 bad input, 403 missing or invalid api_key,
 """
 
 import re
-import time
 from datetime import datetime
 from datetime import time as day_time
 
-from django.conf import settings
-from django.core.cache import cache
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
@@ -43,12 +40,10 @@ from feedback.open311 import render
 from feedback.open311.keys import open311_client_for_key
 from feedback.services import report_create
 from feedback.workflow import Channel
+from govportal import ratelimit
 from govportal.api.errors import ApplicationError
 from govportal.templatetags.portal import dmy
 from govportal.tiers.models import Tier
-
-# Posts per key per minute (settings.OPEN311_POSTS_PER_MINUTE overrides it).
-POSTS_PER_MINUTE = 30
 
 # report_create's field names -> the Open311 parameter the client sent.
 PARAMETERS = {
@@ -197,17 +192,9 @@ def _requests_list(request, fmt: str):
     return render.respond([_request(report, language) for report in reports], fmt=fmt, root="service_requests")
 
 
-def _throttled(client) -> bool:
-    """A fixed one-minute window per key in the shared cache."""
-    limit = getattr(settings, "OPEN311_POSTS_PER_MINUTE", POSTS_PER_MINUTE)
-    key = f"open311:posts:{client.pk}:{int(time.time() // 60)}"
-    if cache.add(key, 1, timeout=60):
-        return limit < 1
-    try:
-        return cache.incr(key) > limit
-    except ValueError:
-        cache.set(key, 1, timeout=60)
-        return False
+def _throttled(client) -> int:
+    """Posts per api_key: settings.RATE_LIMITS["open311-posts"] (govportal/ratelimit.py); the wait, or 0."""
+    return ratelimit.hit("open311-posts", f"client:{client.pk}")
 
 
 def _refusal(error: ApplicationError, fmt: str):
@@ -224,10 +211,11 @@ def _requests_create(request, fmt: str):
     with translation.override(language):
         if client is None:
             return render.errors(403, _("api_key was not provided or is not valid."), fmt=fmt, public=False)
-        if _throttled(client):
-            return render.errors(
+        if wait := _throttled(client):
+            refused = render.errors(
                 429, _("Too many requests from this api_key; try again in a minute."), fmt=fmt, public=False
             )
+            return ratelimit.with_retry_after(refused, wait)
         code = post.get("service_code", "").strip()
         if not code:
             return render.errors(400, _("service_code was not provided."), fmt=fmt, public=False)

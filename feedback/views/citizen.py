@@ -48,20 +48,17 @@ from feedback.services import ReportError
 from feedback.timeline import reporter_timeline
 from feedback.workflow import Channel
 from feedback.workflow import ReportStatus as S
+from govportal import ratelimit
 from govportal.api.errors import ApplicationError
 from govportal.cases import pages
-from govportal.ratelimit import rate_limited, too_many_requests
+from govportal.ratelimit import rate_limited
 from identity import access
-
-# The shared per-IP limiter of public lookups (also used by dossier tracking).
 
 SESSION_PENDING = "feedback.contact_pending"
 SESSION_CONFIRMED = "feedback.contact_confirmed"
 SESSION_DRAFT = "feedback.report_draft"
 SESSION_SENT = "feedback.report_sent"
 DRAFT_FIELDS = ("category", "text", "unit_q", "unit", "address", "latitude", "longitude", "keep_location")
-
-TRACK_LIMIT_PER_MINUTE = 30
 
 NEXT_STEPS = {
     S.NEW: gettext_lazy("Nothing to do: the report is being sent to the responsible unit"),
@@ -91,7 +88,7 @@ def citizen_required(view):
 
 
 def _client(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
+    return ratelimit.client_address(request)
 
 
 # --- sending a report: the contact step (without an account) --------------------------------------
@@ -303,11 +300,12 @@ def track_form(request):
 @require_GET
 def track(request, code):
     """Status, category, place, unit and dates only (`selectors.report_tracking`): nothing personal."""
-    if rate_limited(request, scope="report-track", limit=TRACK_LIMIT_PER_MINUTE):
-        return too_many_requests(request, "feedback/citizen/rate_limited.html")
+    if limited := rate_limited(request, scope="report-track", template="feedback/citizen/rate_limited.html"):
+        return limited
     form = TrackForm(initial={"code": code})
     tracking = selectors.report_tracking(code)
     if tracking is None:
+        ratelimit.missed(request, "report-track")  # shared with the API: walking codes is stopped quickly
         return render(request, "feedback/citizen/track_not_found.html", {"form": form, "code": code}, status=404)
     context = {"t": tracking, "category_name": category_name(tracking["category"]), "form": form}
     return render(request, "feedback/citizen/track.html", context)

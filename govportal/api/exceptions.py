@@ -7,6 +7,7 @@ logged and answered with code `server_error`, never with a stack trace.
 import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -16,6 +17,8 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from govportal.api.errors import ApplicationError
+from govportal.api.parsers import RequestTooLarge
+from govportal.db_outage import is_database_outage, outage_response
 
 logger = logging.getLogger(__name__)
 
@@ -41,8 +44,13 @@ def _code_for(exc: exceptions.APIException) -> str:
 
 
 def portal_exception_handler(exc, context):
+    if is_database_outage(exc):  # PostgreSQL restarting: 503 service_unavailable, not a 500
+        return outage_response(context["request"])
     if isinstance(exc, ApplicationError):
-        return Response({"code": exc.code, "detail": exc.detail, **exc.extra}, status=exc.status_code)
+        # A limit's error carries its wait (govportal/ratelimit.py): Retry-After, as DRF's throttles send it.
+        wait = getattr(exc, "wait", None)
+        headers = {"Retry-After": str(int(wait))} if wait else None
+        return Response({"code": exc.code, "detail": exc.detail, **exc.extra}, status=exc.status_code, headers=headers)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
@@ -51,6 +59,10 @@ def portal_exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge()
+    elif isinstance(exc, RecursionError | TooManyFieldsSent | TooManyFilesSent):
+        exc = exceptions.ParseError()
 
     response = exception_handler(exc, context)
     if response is None:

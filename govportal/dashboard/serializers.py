@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
+from govportal.api.filters import QuerySerializer
 from govportal.dashboard.selectors import DOSSIER_COUNTERS, REPORT_COUNTERS
 
 # A longer range is refused: the dashboards compare years and quarters, not decades.
@@ -31,13 +32,15 @@ class StatsErrorOutputSerializer(serializers.Serializer):
 
     code = serializers.CharField(help_text="Stable, never translated: invalid, not_authenticated, ...")
     detail = serializers.CharField()
-    errors = serializers.DictField(required=False, help_text="Field -> messages, for code 'invalid'.")
+    errors = serializers.DictField(
+        child=serializers.JSONField(), required=False, help_text="Field -> messages (nested for form_data)."
+    )
 
 
 # --- inputs -----------------------------------------------------------------------------------
 
 
-class _PeriodQueryBase(serializers.Serializer):
+class _PeriodQueryBase(QuerySerializer):
     def validate(self, attrs):
         """Fill the defaults (to: today; from: 1 January of `to`'s year), then check order and length."""
         end = attrs.get("to") or timezone.localdate()

@@ -916,8 +916,10 @@ def delete_synthetic() -> dict[str, int]:
         ),
         "reports": ("DELETE FROM feedback_report WHERE code LIKE %s", [f"{REPORT_PREFIX}%"]),
     }
+    from govportal.audit_guard import audit_purge  # case events refuse DELETE outside a deliberate purge
+
     deleted = {}
-    with transaction.atomic(), connection.cursor() as cursor:
+    with audit_purge(), connection.cursor() as cursor:
         for name, (sql, params) in statements.items():
             cursor.execute(sql, params)
             deleted[name] = cursor.rowcount

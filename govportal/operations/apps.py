@@ -1,7 +1,9 @@
-"""Operations: commands that span the apps (setting a portal up), owning no models.
+"""Operations: commands that span the apps (setting a portal up, the retention run).
 
 It sits above every app, as the dashboard does: it calls their management
-commands by name and imports none of their models.
+commands by name and their retention services (feedback.retention,
+procedures.retention, identity.retention), and imports none of their models.
+Its one model is the record of the retention runs.
 """
 
 from django.apps import AppConfig

@@ -69,9 +69,17 @@ if PAYGOV_SIM_ENABLED:
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy and Permissions-Policy on every response (settings/security.py).
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "govportal.db_outage.DatabaseOutageMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "govportal.middleware.PortalLanguageMiddleware",
+    # A NUL character in the path or query string: 400, not a 500 from PostgreSQL (govportal/api/middleware.py).
+    "govportal.api.middleware.RefuseNulMiddleware",
+    # Uploads announcing more than UPLOAD_MAX_REQUEST_BYTES: 413 before the body is read (before CSRF reads it).
+    "govportal.upload_limits.UploadSizeLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -110,6 +118,19 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
+# A connection broken by a database restart is replaced on the next request (the portal recovers by itself).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite (make run's default) acts like PostgreSQL under concurrent writes: a transaction takes the write
+    # lock when it begins (what select_for_update does there), others wait for it instead of failing with
+    # "database is locked", and readers never block writers (WAL). tests/security/test_concurrent_actions.py.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env.int("SQLITE_BUSY_TIMEOUT", default=30),
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "identity.User"
@@ -201,11 +222,19 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # django-filter, where an empty filter value is 400, not "all" (govportal/api/filters.py).
+    "DEFAULT_FILTER_BACKENDS": ["govportal.api.filters.PortalFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "govportal.api.pagination.PortalPagination",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Adds the standard error responses (400, 401, 403, 404, 413, 415, 429) each operation can answer.
+    "DEFAULT_SCHEMA_CLASS": "govportal.api.schema.PortalAutoSchema",
     "EXCEPTION_HANDLER": "govportal.api.exceptions.portal_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # JSON with a size (413) and depth (400) guard: hostile bodies never answer 500.
+    "DEFAULT_PARSER_CLASSES": [
+        "govportal.api.parsers.PortalJSONParser",
+        "govportal.api.parsers.PortalFormParser",
+        "govportal.api.parsers.PortalMultiPartParser",
+    ],
     "PAGE_SIZE": 50,
 }
 SPECTACULAR_SETTINGS = {
@@ -216,11 +245,16 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI from local static files: the portal runs on a closed network.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No badge from the public validator (closed network; the CSP would refuse it anyway).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "REDOC_DIST": "SIDECAR",
 }
 
 from govportal.settings.identity import *  # noqa: E402,F401,F403
+from govportal.settings.limits import *  # noqa: E402,F401,F403
 from govportal.settings.payments import *  # noqa: E402,F401,F403
+from govportal.settings.retention import *  # noqa: E402,F401,F403
+from govportal.settings.security import *  # noqa: E402,F401,F403
 
 LOGGING = {
     "version": 1,

@@ -20,7 +20,9 @@ BROKER_DATA_DIR = Path(_env("BROKER_DATA_DIR", default=str(_var / "broker")))
 if _redis:
     CELERY_BROKER_URL = _redis
     CELERY_RESULT_BACKEND = _redis
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # Bounded socket waits: a broker that accepts connections but never answers (hung, half-open
+    # network) must not hold a web request that publishes on commit (tests/drills/test_broker_down.py).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2, "socket_timeout": 5}
 else:
     for _sub in ("queue", "processed", "results", "control"):
         (BROKER_DATA_DIR / _sub).mkdir(parents=True, exist_ok=True)
@@ -65,6 +67,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = _env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=120)
 CELERY_TASK_TIME_LIMIT = _env.int("CELERY_TASK_TIME_LIMIT", default=180)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing from a request (on commit) gives up within seconds when the broker is down: the work is
+# committed and the beat sweeps queue it again (govportal.tasks.dispatch_or_log).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
 CELERY_WORKER_SEND_TASK_EVENTS = True
 CELERY_TASK_SEND_SENT_EVENT = True
 
@@ -98,6 +104,8 @@ CELERY_BEAT_SCHEDULE = {
     "payments-daily-report": {"task": "payments.daily_report", "schedule": crontab(hour=1, minute=0)},
     # The dashboards' aggregates: recount the days whose cases changed or turned late (docs/0009).
     "dashboard-stats-refresh": {"task": "dashboard.stats_refresh", "schedule": timedelta(minutes=1)},
+    # Personal data past its retention period: closed reports' contacts, drafts never submitted (03:15 local).
+    "retention-run": {"task": "operations.retention_run", "schedule": crontab(hour=3, minute=15)},
 }
 
 # Routing and clocks, configurable per deployment.

@@ -35,7 +35,11 @@ ACCOUNT_PREVENT_ENUMERATION = True
 # Sign-up is closed: a reset asked for an unknown address sends nothing (no invitation to sign up,
 # no mail to a stranger's inbox), and the page answers exactly as for a known one.
 ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
-# Five wrong passwords for one user name lock it for 15 minutes; 10 a minute per IP.
+# Wrong passwords lock a user name from one client address only (identity.lockout), so a stranger elsewhere
+# cannot lock an officer out; an address failing too often, whatever the names, is locked as a whole.
+LOGIN_LOCKOUT_PER_NAME_AND_ADDRESS = _env("LOGIN_LOCKOUT_PER_NAME_AND_ADDRESS", default="5/15m")
+LOGIN_LOCKOUT_PER_ADDRESS = _env("LOGIN_LOCKOUT_PER_ADDRESS", default="20/15m")
+# allauth's "login_failed" now guards only the second factor (its key is the user who passed the password).
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/15m/key", "login": "30/m/ip"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "govportal HCMC"

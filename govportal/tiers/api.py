@@ -10,7 +10,7 @@ from govportal.tiers.selectors import unit_list
 
 
 class UnitOutputSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)  # the city has none
 
     class Meta:
         model = Unit

@@ -12,6 +12,9 @@ SESSION_LEVEL = "eid_level"
 
 
 class VNeIDAdapter(OpenIDConnectOAuth2Adapter):
+    # The nonce this login sent (set by the callback view from the login's stashed state, identity.eid.views).
+    expected_nonce: str | None = None
+
     def complete_login(self, request, app, token, **kwargs):
         id_token = kwargs["response"].get("id_token")
         if not id_token:
@@ -34,7 +37,9 @@ class VNeIDAdapter(OpenIDConnectOAuth2Adapter):
             response = session.get(self.openid_config["jwks_uri"], timeout=10)
             response.raise_for_status()
             jwks = response.json()
-        return verify_id_token(id_token, jwks=jwks, issuer=self.openid_config["issuer"], audience=app.client_id)
+        return verify_id_token(
+            id_token, jwks=jwks, issuer=self.openid_config["issuer"], audience=app.client_id, nonce=self.expected_nonce
+        )
 
     def get_callback_url(self, request, app):
         url = reverse("vneid_callback", kwargs={"provider_id": self.provider_id})

@@ -4,6 +4,7 @@ Errors carry a stable `code` and a message for the citizen; they subclass
 allauth's OAuth2Error so the login flow stops with the error page.
 """
 
+import hmac
 from dataclasses import dataclass
 from datetime import date
 
@@ -26,6 +27,8 @@ class EidLoginError(OAuth2Error):
         "expired": _("The e-ID answer has expired. Please log in again."),
         "invalid_token": _("The e-ID answer could not be read."),
         "invalid_claims": _("The e-ID provider sent identity data the portal cannot accept."),
+        "wrong_nonce": _("The e-ID answer does not belong to this login. Please log in again."),
+        "wrong_azp": _("The e-ID answer was meant for another service."),
     }
 
     def __init__(self, code: str, detail: str = ""):
@@ -42,8 +45,35 @@ class EidIdentity:
     eid_level: int
 
 
-def verify_id_token(id_token: str, *, jwks: dict, issuer: str, audience: str) -> dict:
-    """Verify signature (RS256 only, key by kid), issuer, audience and expiry; return the claims."""
+def verify_id_token(id_token: str, *, jwks: dict, issuer: str, audience: str, nonce: str | None) -> dict:
+    """Verify signature (RS256 only, key by kid), issuer, audience, expiry, nonce and azp; return the claims."""
+    claims = _verified_claims(id_token, jwks=jwks, issuer=issuer, audience=audience)
+    check_nonce(claims, expected=nonce)
+    check_azp(claims, client_id=audience)
+    return claims
+
+
+def check_nonce(claims: dict, *, expected: str | None) -> None:
+    """The ID token answers the authorization request this browser made (OIDC Core 3.1.3.7 item 11).
+
+    The nonce was sent with the request and kept in this login's state; a token without it, or with another
+    one, was obtained for some other login (a replayed or injected code) and is refused.
+    """
+    received = claims.get("nonce")
+    if not expected or not isinstance(received, str) or not hmac.compare_digest(received, expected):
+        raise EidLoginError("wrong_nonce", "missing" if not received else "mismatch")
+
+
+def check_azp(claims: dict, *, client_id: str) -> None:
+    """With several audiences, the token must name us as the party it was issued to (OIDC Core 3.1.3.7 items 4-5)."""
+    audiences = claims.get("aud")
+    several = isinstance(audiences, list) and len(audiences) > 1
+    azp = claims.get("azp")
+    if (several or azp is not None) and azp != client_id:
+        raise EidLoginError("wrong_azp", f"azp {azp!r}")
+
+
+def _verified_claims(id_token: str, *, jwks: dict, issuer: str, audience: str) -> dict:
     try:
         header = jwt.get_unverified_header(id_token)
     except jwt.PyJWTError as error:

@@ -1,5 +1,7 @@
 """The VNeID provider for allauth (registered because this app has a `provider` module)."""
 
+import secrets
+
 from allauth.socialaccount.providers.openid_connect.provider import OpenIDConnectProvider
 
 from identity.eid.adapter import VNeIDAdapter
@@ -10,6 +12,17 @@ class VNeIDProvider(OpenIDConnectProvider):
     id = "vneid"
     name = "VNeID"
     oauth2_adapter_class = VNeIDAdapter
+
+    def redirect(self, request, process, next_url=None, data=None, **kwargs):
+        """Send a fresh nonce with the authorization request and keep it in this login's state (the session).
+
+        allauth stores the extra keyword in the state it stashes in the session under the `state` id; the
+        callback view hands it to the adapter, which requires the ID token to carry the same value.
+        """
+        nonce = secrets.token_urlsafe(32)
+        auth_params = kwargs.pop("auth_params", None)
+        auth_params = dict(self.get_auth_params() if auth_params is None else auth_params, nonce=nonce)
+        return super().redirect(request, process, next_url, data, auth_params=auth_params, nonce=nonce, **kwargs)
 
     def get_default_scope(self):
         return ["openid", "profile"]

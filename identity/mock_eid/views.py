@@ -16,7 +16,7 @@ no sessions of its own; it never reads request.user.
 
 import base64
 import binascii
-from urllib.parse import unquote_plus
+from urllib.parse import unquote_plus, urlsplit
 
 import jwt
 from django.contrib.auth.decorators import login_not_required
@@ -29,6 +29,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from govportal.ratelimit import limit_view
 from identity.mock_eid import keys, protocol, selectors, services, tokens
 from identity.mock_eid.forms import LEVEL_CHOICES, CitizenLoginForm
 
@@ -133,7 +134,11 @@ def _login_page(request, auth_request: protocol.AuthorizationRequest, form: Citi
         "authorization_request": blob,
         "client_id": auth_request.client_id,
     }
-    return render(request, "mock_eid/authorize.html", context, status=status)
+    response = render(request, "mock_eid/authorize.html", context, status=status)
+    # The login form ends in a redirect to the client's (validated) redirect URI: the CSP's form-action must allow it.
+    target = urlsplit(auth_request.redirect_uri)
+    response._csp_update = {"form-action": [f"{target.scheme}://{target.netloc}"]}
+    return response
 
 
 @login_not_required
@@ -233,6 +238,7 @@ def _client_credentials(request) -> tuple[str | None, str | None]:
 @csrf_exempt  # server-to-server: the client authenticates with its secret, there is no browser
 @login_not_required
 @require_POST
+@limit_view("mock-eid-token", json=True)
 def token(request):
     challenge = {"WWW-Authenticate": f'Basic realm="{REALM}"'}
     if request.content_type != "application/x-www-form-urlencoded":
@@ -275,6 +281,7 @@ def token(request):
 @csrf_exempt  # bearer-token API (OpenID Connect Core §5.3.1 allows GET and POST)
 @login_not_required
 @require_http_methods(["GET", "POST"])
+@limit_view("mock-eid-userinfo", json=True)
 def userinfo(request):
     scheme, _, value = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not value.strip():

@@ -8,8 +8,8 @@
 - `refund(payment, amount_vnd, operator)`: give money back.
 
 Signatures are HMAC-SHA256 over the canonical form of the fields: every
-field except the signature, with a non-empty value, sorted by name, joined as
-`name=value` with `&`, keyed with the merchant's shared secret. Amounts cross
+field except the signature, with a non-empty value, sorted by name, URL-encoded
+(`name=value` pairs joined with `&`, values percent-encoded), keyed with the merchant's shared secret. Amounts cross
 the wire as whole VND. A gateway that cannot be reached raises GatewayError:
 the payment stays as it is and reconciliation asks again later.
 """
@@ -17,6 +17,7 @@ the payment stays as it is and reconciliation asks again later.
 import hashlib
 import hmac
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 SIGNATURE_FIELD = "signature"
 
@@ -54,7 +55,14 @@ class RefundResult:
 
 
 def canonical(params: dict) -> str:
-    return "&".join(f"{key}={params[key]}" for key in sorted(params) if key != SIGNATURE_FIELD and params[key] != "")
+    """The signed text: the non-empty fields sorted by name, URL-encoded as VNPay-style gateways do.
+
+    Encoding the values keeps `{"a": "1&b=2"}` and `{"a": "1", "b": "2"}` apart: without it a holder of one
+    signed callback could merge or split fields under the same signature.
+    """
+    return urlencode(
+        [(key, str(params[key])) for key in sorted(params) if key != SIGNATURE_FIELD and params[key] != ""]
+    )
 
 
 def sign(params: dict, secret: str) -> str:

@@ -6,6 +6,7 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from govportal.ratelimit import client_address
 from payments.services import callback_process
 from payments.workflow import Answer
 
@@ -22,7 +23,7 @@ def paygov_callback(request):
     """
     params = request.POST if request.method == "POST" else request.GET
     try:
-        code, message = callback_process(params.dict(), remote_addr=request.META.get("REMOTE_ADDR", ""))
+        code, message = callback_process(params.dict(), remote_addr=client_address(request))
     except Exception:
         logger.exception("payment callback failed")
         code, message = Answer.OTHER.value, str(Answer.OTHER.label)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from govportal.ratelimit import client_address
 from payments import payables, selectors
 from payments.services import PaymentError, payment_create, payment_start
 from payments.workflow import OPEN, PaymentStatus
@@ -88,7 +89,7 @@ def payment_start_view(request):
         gateway_url = payment_start(
             payment=payment,
             return_url=return_url,
-            client_ip=request.META.get("REMOTE_ADDR", ""),
+            client_ip=client_address(request),
             actor=request.user,
         )
     except PaymentError as error:

@@ -9,14 +9,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from govportal.ratelimit import rate_limited, too_many_requests
+from govportal.ratelimit import rate_limited
 from payments import receipts
 from payments.workflow import PaymentStatus
 from procedures.qr import qr_svg
 
 logger = logging.getLogger(__name__)
-
-VERIFY_LIMIT_PER_MINUTE = 30
 
 
 def _readable(request, number):
@@ -67,8 +65,8 @@ def receipt_pdf(request, number):
 @require_GET
 def receipt_verify(request, number):
     """Public: is this a genuine receipt, paid or refunded, for how much, when, what and which unit. No payer."""
-    if rate_limited(request, scope="receipt-verify", limit=VERIFY_LIMIT_PER_MINUTE):
-        return too_many_requests(request, "payments/receipts/rate_limited.html")
+    if limited := rate_limited(request, scope="receipt-verify", template="payments/receipts/rate_limited.html"):
+        return limited
     payment = receipts.receipt_get(number)
     if payment is None:
         return render(request, "payments/receipts/verify_unknown.html", {"number": number[:40]}, status=404)

@@ -15,12 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_serializer
 from rest_framework import exceptions, serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from govportal.api.authentication import BearerTokenAuthentication
+from govportal.api.filters import QuerySerializer
 from govportal.api.pagination import PortalPagination
+from govportal.api.parsers import PortalFormParser, PortalJSONParser, PortalMultiPartParser
 from govportal.tiers.models import Unit
 from identity import access
 from identity.eid.adapter import SESSION_LEVEL
@@ -47,6 +48,9 @@ def _errors(*codes: int) -> dict:
         403: "Not allowed (code `forbidden`, `permission_denied`, `eid_level_too_low`).",
         404: "No such dossier, or not visible to the caller (code `not_found`).",
         409: "Not possible now (code `not_allowed`, `stale`, `not_editable`, `transfer_limit`).",
+        413: "The request announces more than the upload limit (code `too_large`), refused before it is read.",
+        429: "A limit is reached (code `rate_limited` for drafts, `upload_quota` for a day's uploads); "
+        "see Retry-After.",
     }
     return {code: OpenApiResponse(ErrorOutputSerializer, description=descriptions[code]) for code in codes}
 
@@ -103,7 +107,7 @@ class DossierListApi(APIView):
     pagination_class = PortalPagination
 
     @extend_schema_serializer(component_name="DossierListFilter")
-    class FilterSerializer(serializers.Serializer):
+    class FilterSerializer(QuerySerializer):
         status = serializers.ChoiceField(choices=DossierStatus.choices, required=False)
         procedure = serializers.CharField(required=False, help_text="Procedure code.")
         overdue = serializers.BooleanField(
@@ -162,7 +166,7 @@ class DossierCreateApi(APIView):
         "saves the form data and fills the rest from the population registry. Then attach the documents and "
         "submit the draft by its uuid.",
         request=InputSerializer,
-        responses={201: DraftOutputSerializer, **_errors(400, 401, 403)},
+        responses={201: DraftOutputSerializer, **_errors(400, 401, 403, 429)},
     )
     def post(self, request):
         _require_citizen(request.user)
@@ -234,7 +238,7 @@ class DraftApi(DraftDetailApi, DraftUpdateApi):
 
 
 class DraftDocumentCreateApi(APIView):
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [PortalMultiPartParser, PortalFormParser]
 
     @extend_schema_serializer(component_name="DraftDocumentInput")
     class InputSerializer(serializers.Serializer):
@@ -246,7 +250,7 @@ class DraftDocumentCreateApi(APIView):
         operation_id="dossiers_draft_documents_create",
         summary="Attach a document to a draft",
         request={"multipart/form-data": InputSerializer},
-        responses={201: DocumentOutputSerializer, **_errors(400, 401, 404)},
+        responses={201: DocumentOutputSerializer, **_errors(400, 401, 404, 413, 429)},
     )
     def post(self, request, uuid):
         dossier = selectors.dossier_draft_get(user=request.user, uuid=uuid)
@@ -323,7 +327,7 @@ class DossierEventListApi(APIView):
 
 
 class DossierSupplementDocumentCreateApi(APIView):
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [PortalMultiPartParser, PortalFormParser]
 
     @extend_schema_serializer(component_name="SupplementDocumentInput")
     class InputSerializer(serializers.Serializer):
@@ -337,7 +341,7 @@ class DossierSupplementDocumentCreateApi(APIView):
         description="While a supplement is requested, the applicant attaches what was asked for, then sends the "
         "supplement with the action `supplement`.",
         request={"multipart/form-data": InputSerializer},
-        responses={201: DocumentOutputSerializer, **_errors(400, 401, 404, 409)},
+        responses={201: DocumentOutputSerializer, **_errors(400, 401, 404, 409, 413, 429)},
     )
     def post(self, request, code):
         dossier = selectors.dossier_get_for(user=request.user, code=code)
@@ -354,7 +358,7 @@ class DossierSupplementDocumentCreateApi(APIView):
 
 
 class DossierActionApi(APIView):
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [PortalJSONParser, PortalMultiPartParser, PortalFormParser]
 
     @extend_schema_serializer(component_name="DossierActionInput")
     class InputSerializer(serializers.Serializer):

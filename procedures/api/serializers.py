@@ -20,7 +20,9 @@ class ErrorOutputSerializer(serializers.Serializer):
 
     code = serializers.CharField(help_text="Stable, never translated: not_found, invalid, forbidden, stale...")
     detail = serializers.CharField()
-    errors = serializers.DictField(required=False, help_text="Field -> messages, for code 'invalid'.")
+    errors = serializers.DictField(
+        child=serializers.JSONField(), required=False, help_text="Field -> messages (nested for form_data)."
+    )
     missing = serializers.ListField(
         child=serializers.CharField(), required=False, help_text="What is still missing, for code 'incomplete'."
     )

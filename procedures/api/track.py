@@ -1,24 +1,22 @@
-"""Public tracking API: GET /api/v1/track/{code}/ (no login, no personal data, throttled per IP).
+"""Public tracking API: GET /api/v1/track/{code}/ (no login, no personal data, limited per client with the page).
 
 Include with `*track.urlpatterns` in `procedures/api/urls.py`.
 """
 
+from django.http import Http404
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from govportal import ratelimit
+from govportal.api.throttling import throttle
 from procedures.selectors import dossier_track
 
-
-class TrackRateThrottle(AnonRateThrottle):
-    """30 look-ups a minute per IP: enough for a person, too slow to enumerate codes."""
-
-    scope = "track"
-    rate = "30/min"
+# The tracking page's budget (settings.RATE_LIMITS "track", and "track-miss" for unknown codes).
+TrackRateThrottle = throttle("track")
 
 
 class TrackOutputSerializer(serializers.Serializer):
@@ -50,7 +48,12 @@ class TrackApi(APIView):
         responses=TrackOutputSerializer,
     )
     def get(self, request, code: str):
-        return Response(TrackOutputSerializer(dossier_track(code=code)).data)
+        try:
+            dossier = dossier_track(code=code)
+        except Http404:
+            ratelimit.missed(request, "track")
+            raise
+        return Response(TrackOutputSerializer(dossier).data)
 
 
 urlpatterns = [path("track/<str:code>/", TrackApi.as_view(), name="track")]

@@ -23,9 +23,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from govportal import ratelimit
 from govportal.api.errors import ApplicationError
 from govportal.cases import pages
-from govportal.ratelimit import rate_limited, too_many_requests
+from govportal.ratelimit import rate_limited
 from govportal.tiers.selectors import receiving_units_for
 from identity import access
 from identity.eid.adapter import SESSION_LEVEL
@@ -90,8 +91,6 @@ def _draft_or_redirect(request, uuid):
         return None, redirect("my-dossier", code=filed.code)
 
 
-TRACK_LIMIT_PER_MINUTE = 30
-
 # What the citizen has to do next, by status (the "next step" column).
 NEXT_STEPS = {
     S.DRAFT: gettext_lazy("Finish the form and submit it"),
@@ -145,7 +144,8 @@ def dossier_start(request, code):
     except DossierError as error:
         context["error"] = error
         context["level_too_low"] = error.code == "eid_level_too_low"
-        return render(request, "procedures/citizen/start.html", context, status=error.status_code)
+        response = render(request, "procedures/citizen/start.html", context, status=error.status_code)
+        return ratelimit.with_retry_after(response, getattr(error, "wait", None))  # too many drafts: 429
     return redirect("dossier-draft", uuid=dossier.uuid)
 
 
@@ -503,12 +503,13 @@ def track_form(request):
 @require_GET
 def track(request, code):
     """Status, unit and due date only: no name, no procedure, nothing personal."""
-    if rate_limited(request, scope="track", limit=TRACK_LIMIT_PER_MINUTE):
-        return too_many_requests(request, "procedures/citizen/rate_limited.html")
+    if limited := rate_limited(request, scope="track", template="procedures/citizen/rate_limited.html"):
+        return limited
     form = TrackForm(initial={"code": code})
     try:
         dossier = selectors.dossier_track(code=code)
     except Http404:
+        ratelimit.missed(request, "track")  # shared with the API: walking codes is stopped quickly
         return render(request, "procedures/citizen/track_not_found.html", {"form": form, "code": code}, status=404)
     unit = dossier.handling_unit or dossier.receiving_unit
     return render(request, "procedures/citizen/track.html", {"dossier": dossier, "unit": unit, "form": form})

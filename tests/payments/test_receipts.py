@@ -120,8 +120,10 @@ def test_the_payer_sees_the_receipt_with_its_lines_total_and_a_qr_code_to_verify
     assert symbol in body
     assert f'href="{url}"' in body and f"at {url}" in body  # the visible link and the SVG's aria-label
     assert response["Cache-Control"].count("no-store") == 1
-    # The print view hides the navigation (the layout's rule plus the page's own).
-    assert "@media print" in body and ".main-nav" in body
+    # The print view hides the navigation: the layout's rule plus the page's own, in a file (no inline style).
+    assert 'href="/static/payments/receipt.css"' in body
+    receipt_css = (settings.BASE_DIR / "payments" / "static" / "payments" / "receipt.css").read_text()
+    assert "@media print" in receipt_css and ".main-nav" in receipt_css
     assert reverse("receipt-pdf", kwargs={"number": receipt.receipt_number}) in body
 
 
