@@ -187,7 +187,11 @@ def sweep_dispatches(process) -> int:
 # --- the tests ---------------------------------------------------------------------------
 
 
-def test_two_hundred_dossiers_over_http_are_each_routed_once_by_two_workers(routing_cluster, live_server, demo_users):
+def test_two_hundred_dossiers_over_http_are_each_routed_once_by_two_workers(
+    routing_cluster, live_server, demo_users, settings
+):
+    # A few citizens file 200 dossiers in seconds: more drafts than the per-citizen abuse limit allows.
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "draft-create": "1000/h"}
     commune, city, units = procedures_and_units()
     workers = [routing_cluster.start_worker("w1"), routing_cluster.start_worker("w2")]
     apis = citizen_apis(live_server.url)
