@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 export PORT HOST
 export PATH := $(BIN):$(PATH)
 
-.PHONY: install setup run test worker beat web clean-var
+.PHONY: install setup run test worker beat web clean-var bench
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,3 +30,9 @@ run: setup
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## Benchmark (bench/run.py): 100k then 1M dossiers on the machine's PostgreSQL and Redis (database
+## govportal_benchrun, Redis db 12), every scenario against its baseline; results in bench/results/.
+## Shorter: make bench BENCH_ARGS="--sizes 100000 --seconds 5"
+bench: install
+	$(BIN)/python bench/run.py $(BENCH_ARGS)

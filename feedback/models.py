@@ -14,9 +14,12 @@ from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from feedback.workflow import Channel, RejectionReason, ReportStatus
+from feedback.workflow import FINAL, Channel, RejectionReason, ReportStatus
 from govportal.cases.models import Case, CaseCodeSequence, CaseEvent, CaseQuerySet
 from govportal.tiers.models import Tier, UnitKind
+
+# The statuses of the reports queue (not finished), in one fixed order: the partial indexes' condition.
+QUEUE_STATUSES = sorted(status for status in ReportStatus.values if status not in FINAL)
 
 
 class Confidence(models.TextChoices):
@@ -196,6 +199,20 @@ class Report(Case):
             models.Index(fields=["submitted_at"], name="report_submitted_idx"),
             # The dashboards' drill-down: a unit's cases of a period (the unit answering: handler, else receiver).
             models.Index(Coalesce("handling_unit", "receiving_unit"), F("submitted_at"), name="report_acting_unit_idx"),
+            # The reports queue, one index per unit column, in the queue's order, over reports not finished
+            # (feedback.selectors.report_queue_page); and the API's list per unit column, newest first.
+            *(
+                models.Index(
+                    fields=[unit, "due_at", "created_at", "id"],
+                    name=f"report_queue_{unit.split('_')[0]}_idx",
+                    condition=models.Q(status__in=QUEUE_STATUSES),
+                )
+                for unit in ("handling_unit", "receiving_unit", "pending_transfer_unit")
+            ),
+            *(
+                models.Index(fields=[unit, "created_at", "id"], name=f"report_list_{unit.split('_')[0]}_idx")
+                for unit in ("handling_unit", "receiving_unit")
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -4,9 +4,16 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from feedback.models import Category, Report
-from feedback.workflow import FINAL
+from feedback.models import QUEUE_STATUSES, Category, Report
+from govportal import keyset
+from govportal.keyset import Key
 from identity import access
+
+# The queue's order (due dates are set at intake; a report without one would come last) and the
+# list's (newest first); the last key is unique, so a cursor names one place (govportal.keyset).
+QUEUE_ORDER = (Key("due_at", nulls_last=True), Key("created_at"), Key("id"))
+LIST_ORDER = (Key("created_at", descending=True), Key("id", descending=True))
+UNIT_COLUMNS = ("handling_unit_id", "receiving_unit_id", "pending_transfer_unit_id")
 
 
 def categories_active() -> QuerySet[Category]:
@@ -121,22 +128,67 @@ def staff_reports(*, user) -> QuerySet:
     return _with_relations(Report.objects.filter(_staff_units_q(user)))
 
 
-def report_queue(
-    *, user, status: str = "", category_code: str = "", overdue: bool = False, assigned_to_me: bool = False, now=None
+def _staff_branches(user) -> list[QuerySet]:
+    """`staff_reports` as one queryset per unit column (each its own index), or all for the city."""
+    if access.is_city_admin(user):
+        return [Report.objects.all()]
+    unit_ids = access.units_where(user, access.OFFICER, access.HEAD)
+    if not unit_ids:
+        return []
+    return [Report.objects.filter(**{f"{column}__in": unit_ids}) for column in UNIT_COLUMNS]
+
+
+def report_queue(*, user, **filters) -> QuerySet:
+    """The whole queue: the staff member's reports, not closed unless a status is chosen, soonest due first."""
+    return _queue_filtered(staff_reports(user=user), user=user, **filters).order_by(
+        *(key.order() for key in QUEUE_ORDER)
+    )
+
+
+def report_queue_page(*, user, cursor: str = "", size: int, now=None, **filters) -> keyset.Page:
+    """One page of the queue after `cursor`: one query per unit column, each one page long, no COUNT.
+
+    Raises keyset.InvalidCursor for a cursor not ours.
+    """
+    branches = [_queue_filtered(branch, user=user, now=now, **filters) for branch in _staff_branches(user)]
+    if not branches:
+        return keyset.Page(rows=[], next_cursor="")
+    return keyset.page(branches, QUEUE_ORDER, cursor=cursor, size=size, load=_with_relations(Report.objects.all()))
+
+
+def visible_reports_page(*, user, cursor: str = "", size: int, filters=None) -> keyset.Page:
+    """The API's list, newest first, one page after `cursor`: `visible_reports` read branch by branch."""
+    if not getattr(user, "is_authenticated", False):
+        return keyset.Page(rows=[], next_cursor="")
+    branches = _staff_branches(user)
+    if not access.is_city_admin(user):
+        branches.append(Report.objects.filter(applicant=user))
+    narrow = filters or (lambda reports: reports)
+    load = _with_relations(Report.objects.all())
+    return keyset.page([narrow(branch) for branch in branches], LIST_ORDER, cursor=cursor, size=size, load=load)
+
+
+def _queue_filtered(
+    reports: QuerySet,
+    *,
+    user,
+    status: str = "",
+    category_code: str = "",
+    overdue: bool = False,
+    assigned_to_me: bool = False,
+    now=None,
 ) -> QuerySet:
-    """The queue: the staff member's reports, not closed unless a status is chosen, soonest due first."""
-    reports = staff_reports(user=user)
     if status:
         reports = reports.filter(status=status)
-    else:
-        reports = reports.exclude(status__in=FINAL)
+    else:  # the partial queue indexes' own condition (feedback.models)
+        reports = reports.filter(status__in=QUEUE_STATUSES)
     if category_code:
         reports = reports.filter(category__code=category_code)
     if overdue:
         reports = reports.overdue(now or timezone.now())  # the one definition (govportal.cases.models)
     if assigned_to_me:
         reports = reports.filter(assigned_to=user)
-    return reports.order_by("due_at", "created_at", "id")
+    return reports
 
 
 def report_get_for_staff(*, user, code: str) -> Report:

@@ -124,11 +124,46 @@ def check(request, scope: str) -> int:
     """
     client = client_address(request)
     miss_scope = MISSES.get(scope)
+    redis = _redis()
+    if redis is not None:
+        return _check_in_one_round_trip(redis, scope, client, miss_scope)
     if miss_scope:
         wait = peek(miss_scope, client)
         if wait:
             return wait
     return hit(scope, client)
+
+
+def _redis():
+    """The Redis client behind the default cache, or None for another cache (then the cache API counts).
+
+    Each cache call builds a client and makes its own round trip (~1 ms of a public look-up each, measured
+    for issue 13); a pipeline makes one. Counters stay the cache's integers, so peek/hit read the same keys.
+    """
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        return None
+    return backend._cache.get_client(write=True)
+
+
+def _check_in_one_round_trip(redis, scope: str, client: str, miss_scope: str | None) -> int:
+    """check() as one pipeline: read the misses, count the request, keep the window's expiry."""
+    cache_key, limit, wait = _window(scope, client)
+    cache_key = cache.make_key(cache_key)
+    pipe = redis.pipeline(transaction=False)
+    if miss_scope:
+        miss_key, miss_limit, miss_wait = _window(miss_scope, client)
+        pipe.get(cache.make_key(miss_key))
+    pipe.incrby(cache_key, 1)
+    pipe.expire(cache_key, wait + 1)
+    results = pipe.execute()
+    if miss_scope and int(results[0] or 0) >= miss_limit:
+        redis.decrby(cache_key, 1)  # refused for its misses: this look-up does not count
+        return miss_wait
+    return 0 if results[-2] <= limit else wait
 
 
 def missed(request, scope: str) -> None:

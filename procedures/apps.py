@@ -10,7 +10,7 @@ class ProceduresConfig(AppConfig):
     def ready(self):
         from govportal.cases import kinds
         from payments import payables
-        from procedures import case_kind, payment_kind
+        from procedures import case_kind, catalogue_cache, payment_kind  # noqa: F401  (catalogue_cache: signals)
 
         # Dossiers are routed, clocked, transferred and assigned by the shared case machinery.
         kinds.register(case_kind.build())

@@ -28,7 +28,11 @@ from govportal.cases.models import (  # noqa: F401
     overdue_q,
 )
 from govportal.tiers.unit_data import fold
-from procedures.workflow import DossierStatus
+from procedures.workflow import OPEN, DossierStatus
+
+# The statuses of the officers' queue, in one fixed order (a partial index's condition must match the query's).
+OPEN_STATUSES = sorted(OPEN)
+NOT_DRAFT = ~models.Q(status=DossierStatus.DRAFT)
 
 
 class Field(models.TextChoices):
@@ -226,6 +230,28 @@ class Dossier(Case):
             # The dashboards' drill-down: a unit's cases of a period (the unit answering: handler, else receiver).
             models.Index(
                 Coalesce("handling_unit", "receiving_unit"), F("submitted_at"), name="dossier_acting_unit_idx"
+            ),
+            # The officer's queue, one index per branch of "acting in the unit", in the queue's order and
+            # only over open dossiers (procedures.selectors.dossier_queue_page reads each from its cursor).
+            *(
+                models.Index(
+                    F(f"{unit}_id"),
+                    F("due_at").asc(nulls_first=True),
+                    F("submitted_at"),
+                    F("id"),
+                    name=f"dossier_queue_{name}_idx",
+                    condition=models.Q(status__in=OPEN_STATUSES, **extra),
+                )
+                for unit, name, extra in (
+                    ("handling_unit", "handling", {}),
+                    ("receiving_unit", "receiving", {"handling_unit__isnull": True}),
+                    ("pending_transfer_unit", "pending", {"pending_transfer_unit__isnull": False}),
+                )
+            ),
+            # The API's list, newest first: per unit column, and all of them for the city.
+            *(
+                models.Index(fields=[*unit, "created_at", "id"], name=f"dossier_list{name}_idx", condition=NOT_DRAFT)
+                for unit, name in ((["receiving_unit"], "_receiving"), (["handling_unit"], "_handling"), ([], ""))
             ),
         ]
         constraints = [

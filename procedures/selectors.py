@@ -7,10 +7,21 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from govportal import keyset
+from govportal.keyset import Key
 from govportal.tiers.unit_data import fold
 from identity import access
-from procedures.models import DUE_SOON_WINDOW, Dossier, DossierEvent, Procedure, due_soon_q, overdue_q
-from procedures.workflow import FINAL, OPEN, DossierStatus
+from procedures.models import (
+    DUE_SOON_WINDOW,
+    NOT_DRAFT,
+    OPEN_STATUSES,
+    Dossier,
+    DossierEvent,
+    Procedure,
+    due_soon_q,
+    overdue_q,
+)
+from procedures.workflow import OPEN, DossierStatus
 
 DUE_SOON = DUE_SOON_WINDOW  # kept for callers; the window lives with the queryset
 
@@ -41,16 +52,28 @@ def _with_relations(dossiers: QuerySet[Dossier]) -> QuerySet[Dossier]:
     return dossiers.select_related("procedure", "receiving_unit", "handling_unit", "assigned_to", "applicant")
 
 
+def _acting_branches(unit_ids) -> list[Q]:
+    """Dossiers the units act on, and transfers waiting for them to accept or return: one index each."""
+    return [
+        Q(handling_unit_id__in=unit_ids),
+        Q(handling_unit__isnull=True, receiving_unit_id__in=unit_ids),
+        Q(pending_transfer_unit_id__in=unit_ids),
+    ]
+
+
 def _acting_in(unit_ids) -> Q:
-    """Dossiers the units act on, and transfers waiting for them to accept or return."""
-    return (
-        Q(handling_unit_id__in=unit_ids)
-        | Q(handling_unit__isnull=True, receiving_unit_id__in=unit_ids)
-        | Q(pending_transfer_unit_id__in=unit_ids)
-    )
+    branches = _acting_branches(unit_ids)
+    return branches[0] | branches[1] | branches[2]
 
 
-def dossier_queue(
+# The queue's order (not yet received first: they wait for receipt, the first legal step) and the
+# lists' (newest first); the last key is unique, so a cursor names one place (govportal.keyset).
+QUEUE_ORDER = (Key("due_at", nulls_first=True), Key("submitted_at"), Key("id"))
+LIST_ORDER = (Key("created_at", descending=True), Key("id", descending=True))
+
+
+def _queue_filtered(
+    dossiers: QuerySet[Dossier],
     *,
     user,
     status: str = "",
@@ -60,13 +83,12 @@ def dossier_queue(
     assigned_to_me: bool = False,
     include_closed: bool = False,
 ) -> QuerySet[Dossier]:
-    """The officer's queue: dossiers their units act on, soonest due first."""
-    unit_ids = access.units_where(user, "officer", "head")
-    dossiers = Dossier.objects.filter(_acting_in(unit_ids)).exclude(status=DossierStatus.DRAFT)
+    dossiers = dossiers.exclude(status=DossierStatus.DRAFT)
     if status:
         dossiers = dossiers.filter(status=status)
     elif not include_closed:
-        dossiers = dossiers.exclude(status__in=FINAL)
+        # The partial queue indexes' own condition (procedures.models), so that PostgreSQL uses them.
+        dossiers = dossiers.filter(status__in=OPEN_STATUSES)
     if procedure_code:
         dossiers = dossiers.filter(procedure__code=procedure_code)
     now = timezone.now()
@@ -77,8 +99,29 @@ def dossier_queue(
         dossiers = dossiers.overdue(now)
     if assigned_to_me:
         dossiers = dossiers.filter(assigned_to=user)
-    # Not yet received (no due date) first: they wait for receipt, the first legal step.
-    return _with_relations(dossiers).order_by(F("due_at").asc(nulls_first=True), "submitted_at", "id")
+    return _with_relations(dossiers)
+
+
+def dossier_queue(*, user, **filters) -> QuerySet[Dossier]:
+    """The officer's whole queue: dossiers their units act on, soonest due first (pages use `dossier_queue_page`)."""
+    unit_ids = access.units_where(user, "officer", "head")
+    dossiers = _queue_filtered(Dossier.objects.filter(_acting_in(unit_ids)), user=user, **filters)
+    return dossiers.order_by(*(key.order() for key in QUEUE_ORDER))
+
+
+def dossier_queue_page(*, user, cursor: str = "", size: int, **filters) -> keyset.Page:
+    """One page of the queue after `cursor`: a query per branch of "acting in the unit", each one page long.
+
+    The cost follows the page, not the queue: no COUNT, no OFFSET, and each branch is read in order
+    from its partial index (procedures.models). Raises keyset.InvalidCursor for a cursor not ours.
+    """
+    unit_ids = access.units_where(user, "officer", "head")
+    if not unit_ids:
+        return keyset.Page(rows=[], next_cursor="")
+    branches = [
+        _queue_filtered(Dossier.objects.filter(branch), user=user, **filters) for branch in _acting_branches(unit_ids)
+    ]
+    return keyset.page(branches, QUEUE_ORDER, cursor=cursor, size=size, load=_with_relations(Dossier.objects.all()))
 
 
 def dossiers_of_applicant(*, user) -> QuerySet[Dossier]:
@@ -96,6 +139,30 @@ def visible_dossiers(*, user) -> QuerySet[Dossier]:
         Q(receiving_unit_id__in=unit_ids) | Q(handling_unit_id__in=unit_ids) | Q(pending_transfer_unit_id__in=unit_ids)
     ) & ~Q(status=DossierStatus.DRAFT)
     return _with_relations(Dossier.objects.filter(Q(applicant=user) | staff_visible))
+
+
+def visible_dossiers_page(*, user, cursor: str = "", size: int, filters=None) -> keyset.Page:
+    """The API's list, newest first, one page after `cursor`: `visible_dossiers` read branch by branch.
+
+    An officer's dossiers are their own, or their units' as receiver, handler or transfer target: an
+    OR that one index cannot order, so each branch is read from its own index, one page long.
+    `filters` (a function of a queryset) narrows every branch alike.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return keyset.Page(rows=[], next_cursor="")
+    if access.is_city_admin(user):
+        branches = [Dossier.objects.filter(NOT_DRAFT)]
+    else:
+        unit_ids = access.units_where(user, "officer", "head")
+        branches = [Dossier.objects.filter(applicant=user)]
+        if unit_ids:
+            branches += [
+                Dossier.objects.filter(NOT_DRAFT, **{f"{column}__in": unit_ids})
+                for column in ("receiving_unit_id", "handling_unit_id", "pending_transfer_unit_id")
+            ]
+    narrow = filters or (lambda dossiers: dossiers)
+    load = _with_relations(Dossier.objects.all())
+    return keyset.page([narrow(branch) for branch in branches], LIST_ORDER, cursor=cursor, size=size, load=load)
 
 
 def dossier_get_for(*, user, code: str) -> Dossier:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from govportal import ratelimit
 from govportal.api.errors import ApplicationError
 from govportal.cases import transfers
-from govportal.cases.codes import next_number
+from govportal.cases.codes import claim_number
 from govportal.cases.transitions import Messages, Transitions
 from govportal.tasks import dispatch_or_log
 from govportal.templatetags.portal import dmyhm
@@ -345,7 +345,8 @@ def _next_code(unit: Unit, now: datetime) -> str:
     if not unit.filing_code:
         raise DossierError("receiving_unit_not_allowed", _("This unit does not receive dossiers."))
     day = timezone.localtime(now).strftime("%y%m%d")
-    return f"HCM-{unit.filing_code}-{day}-{next_number(CodeSequence, f'{unit.filing_code}-{day}'):04d}"
+    # Taken apart from the submission's transaction: a rolled-back submission leaves a gap (docs/0005).
+    return f"HCM-{unit.filing_code}-{day}-{claim_number(CodeSequence, f'{unit.filing_code}-{day}'):04d}"
 
 
 def dossier_transition(

@@ -72,6 +72,16 @@ def _fresh_rate_limits():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _close_code_claims():
+    """Dossier codes are claimed on a connection of their own (govportal/cases/codes.py): closed after each
+    test, so that none is left open when the test database is dropped."""
+    yield
+    from govportal.cases.codes import close_own_connection
+
+    close_own_connection()
+
+
 @pytest.fixture
 def units(db):
     """The city, its departments and the 168 units, and the default routing rules, loaded as `make run` loads them."""

@@ -43,7 +43,7 @@ from feedback.timeline import reporter_timeline, staff_timeline
 from feedback.workflow import Channel, ReportStatus
 from govportal import ratelimit
 from govportal.api.filters import QuerySerializer
-from govportal.api.pagination import PortalPagination
+from govportal.api.keyset_pagination import KeysetPagination
 from govportal.api.parsers import PortalFormParser, PortalJSONParser, PortalMultiPartParser
 from govportal.api.throttling import throttle
 from govportal.tiers.models import Unit
@@ -277,7 +277,7 @@ class ReportListFilterSerializer(QuerySerializer):
 class ReportCollectionApi(APIView):
     """GET (the caller's reports) and POST (send a report) on /reports/."""
 
-    pagination_class = PortalPagination
+    pagination_class = KeysetPagination
     parser_classes = [PortalJSONParser, PortalMultiPartParser, PortalFormParser]
 
     def get_permissions(self):
@@ -291,21 +291,27 @@ class ReportCollectionApi(APIView):
         operation_id="reports_list",
         summary="Reports the caller may see",
         description="A citizen sees the reports they sent with their account, an officer or head those of their "
-        "units (receiving, handling, transfer waiting), a city admin all. Newest first.",
+        "units (receiving, handling, transfer waiting), a city admin all. Newest first, in pages that follow "
+        "the `next` link (a cursor: no count, no page numbers).",
         parameters=[ReportListFilterSerializer],
         responses={200: ReportListOutputSerializer(many=True), **_errors(400, 401)},
     )
     def get(self, request):
         filters = _validated(ReportListFilterSerializer(data=request.query_params))
-        reports = selectors.visible_reports(request.user)
-        if filters.get("status"):
-            reports = reports.filter(status=filters["status"])
         overdue = filters.get("overdue")
         now = timezone.now()
-        if overdue is not None:
-            reports = reports.overdue(now) if overdue else reports.not_overdue(now)
+
+        def narrow(reports):
+            if filters.get("status"):
+                reports = reports.filter(status=filters["status"])
+            if overdue is not None:
+                reports = reports.overdue(now) if overdue else reports.not_overdue(now)
+            return reports
+
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(reports.order_by("-created_at", "-id"), request, view=self)
+        page = paginator.paginate(
+            request, lambda **cursor: selectors.visible_reports_page(user=request.user, filters=narrow, **cursor)
+        )
         data = ReportListOutputSerializer(page, many=True, context={"now": now}).data
         return paginator.get_paginated_response(data)
 

@@ -18,7 +18,6 @@ import logging
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -38,6 +37,7 @@ from feedback.workbench_forms import (
     merge_note,
 )
 from feedback.workflow import RejectionReason
+from govportal import keyset
 from govportal.api.errors import ApplicationError
 from govportal.cases import pages
 from identity import access
@@ -45,6 +45,7 @@ from identity import access
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
+CURSOR = "after"  # the next page link's parameter (govportal.keyset)
 QUEUE_TEMPLATE = "feedback/workbench/queue.html"
 QUEUE_TABLE_TEMPLATE = "feedback/workbench/queue_table.html"
 REPORT_TEMPLATE = "feedback/workbench/report.html"
@@ -72,17 +73,23 @@ def report_queue_view(request):
     _require_queue_access(request.user)
     form = ReportQueueFilterForm(request.GET or None)
     now = timezone.now()
-    reports = selectors.report_queue(user=request.user, now=now, **form.filters())
-    page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = list(page.object_list)
+    cursor = request.GET.get(CURSOR, "")
+    try:  # cursor pages: no COUNT, each unit column read from its index one page long (issue 13)
+        page = selectors.report_queue_page(user=request.user, cursor=cursor, size=PAGE_SIZE, now=now, **form.filters())
+    except keyset.InvalidCursor:  # an edited link: the first page
+        cursor = ""
+        page = selectors.report_queue_page(user=request.user, size=PAGE_SIZE, now=now, **form.filters())
+    rows = page.rows
     for report in rows:
         report.overdue = report.is_overdue_at(now)
     params = request.GET.copy()
+    params.pop(CURSOR, None)
     params.pop("page", None)
     context = {
         "filter_form": form,
-        "page": page,
         "rows": rows,
+        "next_cursor": page.next_cursor,
+        "not_first_page": bool(cursor),
         "query": params.urlencode(),
         "can_record": access.can(request.user, "report.record"),
         "can_see_dossiers": bool(access.units_where(request.user, access.OFFICER, access.HEAD)),

@@ -14,12 +14,26 @@ from kombu import Exchange, Queue
 _env = environ.Env()
 _var = Path(_env("GOVPORTAL_VAR_DIR", default=str(Path(__file__).resolve().parent.parent.parent / "var")))
 _redis = _env("REDIS_URL", default="")
+# The broker by setting: CELERY_BROKER_URL (amqp://... for RabbitMQ, redis://...) over REDIS_URL's Redis.
+# Results (few: nothing in the portal waits on one) stay in Redis (docs/0010-scaling-to-the-city.md).
+_broker = _env("CELERY_BROKER_URL", default="") or _redis
 
 BROKER_DATA_DIR = Path(_env("BROKER_DATA_DIR", default=str(_var / "broker")))
 
-if _redis:
-    CELERY_BROKER_URL = _redis
-    CELERY_RESULT_BACKEND = _redis
+if _broker.startswith(("amqp://", "amqps://", "pyamqp://")):
+    CELERY_BROKER_URL = _broker
+    CELERY_RESULT_BACKEND = _redis or None
+    # RabbitMQ confirms every publish (a task is on the queue, not in a socket buffer, when the request
+    # returns) and the same bounded waits as for Redis (tests/deploy/test_brokers.py).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "confirm_publish": True,
+        "connect_timeout": 2,
+        "read_timeout": 5,
+        "write_timeout": 5,
+    }
+elif _broker:
+    CELERY_BROKER_URL = _broker
+    CELERY_RESULT_BACKEND = _redis or _broker
     # Bounded socket waits: a broker that accepts connections but never answers (hung, half-open
     # network) must not hold a web request that publishes on commit (tests/drills/test_broker_down.py).
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2, "socket_timeout": 5}
@@ -75,6 +89,11 @@ CELERY_WORKER_SEND_TASK_EVENTS = True
 CELERY_TASK_SEND_SENT_EVENT = True
 
 CELERY_BEAT_SCHEDULE_FILENAME = str(_var / "celerybeat-schedule")
+# Beat exactly once: a second beat waits as a standby until the lock holder dies (govportal/beat.py).
+CELERY_BEAT_SCHEDULER = "govportal.beat:LockedScheduler"
+# How often a standby beat asks for the lock, and how often the holder checks it still has it.
+BEAT_LOCK_RETRY_SECONDS = _env.float("BEAT_LOCK_RETRY_SECONDS", default=5.0)
+BEAT_LOCK_CHECK_SECONDS = _env.float("BEAT_LOCK_CHECK_SECONDS", default=15.0)
 # The beat schedule lives here and nowhere else.
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "govportal.tasks.heartbeat", "schedule": timedelta(seconds=60)},

@@ -5,11 +5,13 @@ from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
 
 from govportal.tiers.api import UnitOutputSerializer
 from govportal.tiers.models import Tier, Unit
 from govportal.tiers.selectors import receiving_units_for
 from procedures.catalogue import FORM_FIELD_TYPES, PREFILL_SOURCES
+from procedures.catalogue_cache import cache_key, cached, public_cache_headers
 from procedures.models import FeeLine, Field, Procedure, RequiredDocument, TimeLimitUnit
 from procedures.selectors import procedure_get, procedure_list
 
@@ -109,6 +111,19 @@ class ProcedureFilter(django_filters.FilterSet):
         fields = ["field", "tier"]
 
 
+def _cached_answer(view, kind: str, compute) -> Response:
+    """An answer kept in the shared cache per language and query (procedures/catalogue_cache.py).
+
+    Errors (a bad filter, an unknown code) are raised before anything is stored, so only 200s are cached.
+    """
+    request = view.request
+    params = sorted(request.query_params.lists())
+    # The host and scheme too: the pagination links are absolute.
+    where = f"{request.scheme}://{request.get_host()}"
+    key = cache_key(f"api-{kind}", request.LANGUAGE_CODE, where, repr(params), view.kwargs.get("code", ""))
+    return public_cache_headers(request, Response(cached(key, compute)))
+
+
 @extend_schema(
     tags=["procedures"],
     parameters=[
@@ -127,6 +142,9 @@ class ProcedureListApi(generics.ListAPIView):
     def get_queryset(self):
         return procedure_list(search=self.request.query_params.get("search", "")[:100])
 
+    def list(self, request, *args, **kwargs):
+        return _cached_answer(self, "list", lambda: super(ProcedureListApi, self).list(request, *args, **kwargs).data)
+
 
 @extend_schema(tags=["procedures"])
 class ProcedureDetailApi(generics.RetrieveAPIView):
@@ -139,6 +157,11 @@ class ProcedureDetailApi(generics.RetrieveAPIView):
 
     def get_object(self):
         return procedure_get(code=self.kwargs["code"])
+
+    def retrieve(self, request, *args, **kwargs):
+        return _cached_answer(
+            self, "one", lambda: super(ProcedureDetailApi, self).retrieve(request, *args, **kwargs).data
+        )
 
 
 @extend_schema(tags=["procedures"])

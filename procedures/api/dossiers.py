@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 
 from govportal.api.authentication import BearerTokenAuthentication
 from govportal.api.filters import QuerySerializer
-from govportal.api.pagination import PortalPagination
+from govportal.api.keyset_pagination import KeysetPagination
 from govportal.api.parsers import PortalFormParser, PortalJSONParser, PortalMultiPartParser
 from govportal.tiers.models import Unit
 from identity import access
@@ -104,7 +104,7 @@ def _form_data_field():
 
 
 class DossierListApi(APIView):
-    pagination_class = PortalPagination
+    pagination_class = KeysetPagination
 
     @extend_schema_serializer(component_name="DossierListFilter")
     class FilterSerializer(QuerySerializer):
@@ -122,24 +122,29 @@ class DossierListApi(APIView):
         operation_id="dossiers_list",
         summary="Dossiers the caller may see",
         description="A citizen sees their own, an officer their units' (receiving or handling), a city admin all. "
-        "Newest first.",
+        "Newest first, in pages that follow the `next` link (a cursor: no count, no page numbers).",
         parameters=[FilterSerializer],
         responses={200: DossierListOutputSerializer(many=True), **_errors(400, 401)},
     )
     def get(self, request):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        dossiers = selectors.visible_dossiers(user=request.user)
-        if filters.validated_data.get("status"):
-            dossiers = dossiers.filter(status=filters.validated_data["status"])
-        if filters.validated_data.get("procedure"):
-            dossiers = dossiers.filter(procedure__code=filters.validated_data["procedure"])
-        overdue = filters.validated_data.get("overdue")
-        if overdue is not None:
-            now = timezone.now()
-            dossiers = dossiers.overdue(now) if overdue else dossiers.not_overdue(now)
+        wanted = filters.validated_data
+        now = timezone.now()
+
+        def narrow(dossiers):
+            if wanted.get("status"):
+                dossiers = dossiers.filter(status=wanted["status"])
+            if wanted.get("procedure"):
+                dossiers = dossiers.filter(procedure__code=wanted["procedure"])
+            if wanted.get("overdue") is not None:
+                dossiers = dossiers.overdue(now) if wanted["overdue"] else dossiers.not_overdue(now)
+            return dossiers
+
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(dossiers.order_by("-created_at", "-id"), request, view=self)
+        page = paginator.paginate(
+            request, lambda **cursor: selectors.visible_dossiers_page(user=request.user, filters=narrow, **cursor)
+        )
         data = DossierListOutputSerializer(page, many=True).data  # no staff-only fields in the list
         return paginator.get_paginated_response(data)
 

@@ -4,11 +4,12 @@ from decimal import Decimal
 
 from django.shortcuts import render
 from django.utils.formats import number_format
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import ngettext_lazy
 
 from govportal.tiers.models import Tier
+from procedures.catalogue_cache import CATALOGUE_CACHE_SECONDS, catalogue_version, procedure_shown, procedures_listed
 from procedures.models import Field, Procedure, TimeLimitUnit
-from procedures.selectors import procedure_get, procedure_list
 
 # The plural form is chosen from "n", the whole number of the limit; "count" is the number as shown.
 _TIME_LIMIT_TEXTS = {
@@ -36,14 +37,22 @@ def procedure_list_page(request):
     query = request.GET.get("q", "").strip()[:100]
     field = _choice(request.GET.get("field", ""), Field.choices)
     tier = _choice(request.GET.get("tier", ""), Tier.choices)
-    procedures = list(procedure_list(search=query, field=field, tier=tier))
-    for procedure in procedures:
-        procedure.time_limit_text = time_limit_text(procedure)
+
+    def listed():
+        procedures = procedures_listed(search=query, field=field, tier=tier)
+        for procedure in procedures:
+            procedure.time_limit_text = time_limit_text(procedure)
+        return procedures
+
+    # The results are a fragment cached per catalogue version, language and query (no CSRF token in it):
+    # read only when the fragment is not cached.
     return render(
         request,
         "procedures/catalogue/list.html",
         {
-            "procedures": procedures,
+            "procedures": SimpleLazyObject(listed),
+            "catalogue_version": catalogue_version(),
+            "cache_seconds": CATALOGUE_CACHE_SECONDS,
             "query": query,
             "field": field,
             "tier": tier,
@@ -55,7 +64,7 @@ def procedure_list_page(request):
 
 
 def procedure_detail_page(request, code: str):
-    procedure = procedure_get(code=code)
+    procedure = procedure_shown(code=code)
     procedure.time_limit_text = time_limit_text(procedure)
     return render(
         request,

@@ -11,7 +11,6 @@ import logging
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
-from django.core.paginator import Paginator
 from django.db import DatabaseError
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
@@ -22,6 +21,7 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from govportal import keyset
 from govportal.api.errors import ApplicationError
 from govportal.cases import pages
 from govportal.templatetags.portal import dmy
@@ -32,7 +32,8 @@ from procedures.workflow import DossierStatus
 
 logger = logging.getLogger(__name__)
 
-PAGE_SIZE = 100
+PAGE_SIZE = 50
+CURSOR = "after"  # the query parameter of the next page's link (govportal.keyset)
 # A bulk receipt handles at most one page of the queue: each dossier is its own transaction.
 MAX_BULK = PAGE_SIZE
 
@@ -66,23 +67,30 @@ def _is_overdue(dossier, now) -> bool:
 def workbench(request):
     """The queue of the units the officer acts for, soonest due first.
 
-    A fixed number of queries whatever the queue's size: the rows come with
-    their procedure, units and people in one query (see `dossier_queue`).
+    A fixed number of queries whatever the queue's size, and no count: pages
+    follow a cursor (`?after=`), each branch of the queue read from its index
+    one page long, with its procedure, units and people (`dossier_queue_page`).
     """
     _require_queue_access(request.user)
     form = QueueFilterForm(request.GET or None)
-    dossiers = selectors.dossier_queue(user=request.user, **form.filters())
-    page = Paginator(dossiers, PAGE_SIZE).get_page(request.GET.get("page"))
+    cursor = request.GET.get(CURSOR, "")
+    try:
+        page = selectors.dossier_queue_page(user=request.user, cursor=cursor, size=PAGE_SIZE, **form.filters())
+    except keyset.InvalidCursor:  # an edited link: the first page, as for any bad filter value
+        cursor = ""
+        page = selectors.dossier_queue_page(user=request.user, size=PAGE_SIZE, **form.filters())
     now = timezone.now()
-    rows = list(page.object_list)
+    rows = page.rows
     for dossier in rows:
         dossier.overdue = _is_overdue(dossier, now)
     params = request.GET.copy()
-    params.pop("page", None)
+    params.pop(CURSOR, None)
+    params.pop("page", None)  # links of the page-number queue, still in bookmarks
     context = {
         "filter_form": form,
-        "page": page,
         "rows": rows,
+        "next_cursor": page.next_cursor,
+        "not_first_page": bool(cursor),
         "query": params.urlencode(),
         "query_with_page": request.GET.urlencode(),
         "can_bulk_receive": any(d.status == DossierStatus.SUBMITTED for d in rows),
